@@ -6,10 +6,20 @@ import { loadManifest, type ModelManifest } from './model-manifest.js';
 import { ModelRunner, type ModelRunnerOptions } from './model-runner.js';
 import type { Candidate, Detection, DetectionDecoder, NamedOutputs } from './types.js';
 import { ModelError } from '../common/errors.js';
+import { cropRaw, mergeTileDetections, planTiles, type TileDetections } from './tiling.js';
 
 export interface DetectOptions {
   /** Also report model classes with no Gridwatch label (canonical: null). */
   includeUnmapped?: boolean;
+}
+
+export interface TileOptions {
+  /** Tile side in image pixels; default twice the model input, so tiles shrink at most 2×. */
+  tileSize?: number;
+  /** Minimum overlap between neighbouring tiles as a fraction of the tile; default 0.2. */
+  overlap?: number;
+  /** Also run the whole frame once, for objects larger than a tile; default true. */
+  fullFrame?: boolean;
 }
 
 export interface DetectorLoadOptions extends ModelRunnerOptions {
@@ -54,6 +64,23 @@ export class Detector {
       transforms.forEach((t, i) => out.push(this.postprocess(outputs, t, i, opts)));
     }
     return out;
+  }
+
+  /**
+   * Detection on frames much larger than the model input (4K drone video): small objects would
+   * vanish when the whole frame is shrunk to 416 px, so overlapping tiles are run (batched
+   * where the graph allows) and their detections merged across borders.
+   */
+  async detectTiled(image: RawImage, tiling: TileOptions = {}, opts: DetectOptions = {}): Promise<Detection[]> {
+    const m = this.manifest;
+    const tileSize = tiling.tileSize ?? 2 * Math.max(m.input.width, m.input.height);
+    const tiles = planTiles(image.width, image.height, tileSize, tiling.overlap ?? 0.2);
+    if (tiles.length === 1) return this.detect(image, opts);
+    const crops = tiles.map((t) => cropRaw(image, t));
+    const perTile = await this.detectBatch(crops, opts);
+    const parts: TileDetections[] = tiles.map((tile, i) => ({ tile, detections: perTile[i]! }));
+    if (tiling.fullFrame !== false) parts.push({ tile: null, detections: await this.detect(image, opts) });
+    return mergeTileDetections(parts, image.width, image.height, { iouThreshold: m.nms.iouThreshold });
   }
 
   /** Decode, threshold per class, map to the image, then NMS within each Gridwatch label. */

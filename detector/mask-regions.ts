@@ -164,10 +164,96 @@ function simplifyRing(flat: readonly number[], tolerance: number): PolygonPoint[
   return out.length >= 3 ? out : all();
 }
 
+/** Horizontal runs of matching cells, linked into components by union-find. */
+interface Runs {
+  count: number;
+  start: Int32Array;
+  /** Exclusive. */
+  end: Int32Array;
+  row: Int32Array;
+  /** Union-find parent; a root is always the lowest run index of its set. */
+  parent: Int32Array;
+}
+
+function findRoot(parent: Int32Array, i: number): number {
+  let r = i;
+  while (parent[r] !== r) {
+    // Path halving keeps later look-ups near O(1) without a second pass.
+    const gp = parent[parent[r]!]!;
+    parent[r] = gp;
+    r = gp;
+  }
+  return r;
+}
+
+/**
+ * Row-by-row run extraction plus union-find over runs: every pixel is read once and only runs
+ * are merged, so a full-frame 4K component costs one linear scan rather than a flood fill
+ * touching each pixel's eight neighbours. No recursion anywhere.
+ */
+function collectRuns(grid: Uint8Array, width: number, height: number, value: number): Runs {
+  let cap = 1024;
+  let start: Int32Array = new Int32Array(cap);
+  let end: Int32Array = new Int32Array(cap);
+  let row: Int32Array = new Int32Array(cap);
+  let parent: Int32Array = new Int32Array(cap);
+  let count = 0;
+  let prevFirst = 0;
+  let prevEnd = 0;
+
+  for (let y = 0; y < height; y++) {
+    const off = y * width;
+    const first = count;
+    let x = 0;
+    while (x < width) {
+      if (grid[off + x] !== value) {
+        x++;
+        continue;
+      }
+      const a = x;
+      while (x < width && grid[off + x] === value) x++;
+      if (count === cap) {
+        cap *= 2;
+        const grow = (old: Int32Array): Int32Array => {
+          const next = new Int32Array(cap);
+          next.set(old);
+          return next;
+        };
+        start = grow(start);
+        end = grow(end);
+        row = grow(row);
+        parent = grow(parent);
+      }
+      start[count] = a;
+      end[count] = x;
+      row[count] = y;
+      parent[count] = count;
+      count++;
+    }
+
+    // Runs [a, b) and [c, d) on adjacent rows touch under 8-connectivity when c <= b and d >= a.
+    let p = prevFirst;
+    for (let r = first; r < count; r++) {
+      const a = start[r]!;
+      const b = end[r]!;
+      while (p < prevEnd && end[p]! < a) p++;
+      // The last overlapping run above may also touch the next run here, so p stays on it.
+      for (let q = p; q < prevEnd && start[q]! <= b; q++) {
+        const ra = findRoot(parent, r);
+        const rb = findRoot(parent, q);
+        if (ra < rb) parent[rb] = ra;
+        else if (rb < ra) parent[ra] = rb;
+      }
+    }
+    prevFirst = first;
+    prevEnd = count;
+  }
+  return { count, start, end, row, parent };
+}
+
 /**
  * Connected components (8-connectivity) of the cells of `grid` equal to `value`, largest
- * first (ties in raster order of their first pixel). Breadth-first filling with a typed
- * queue: no recursion, so components of millions of pixels are fine.
+ * first (ties in raster order of their first pixel).
  */
 export function findMaskRegions(
   grid: Uint8Array,
@@ -182,56 +268,61 @@ export function findMaskRegions(
   if (grid.length !== n) {
     throw new RangeError(`mask-regions: grid has ${grid.length} cells, expected ${width}×${height}`);
   }
-  const labels = new Int32Array(n);
-  // Each fill starts at the queue's beginning, so one buffer serves every component.
-  const queue = new Int32Array(n);
-  const regions: Region[] = [];
-  let label = 0;
+  const runs = collectRuns(grid, width, height, value);
+  const { start, end, row, parent } = runs;
 
-  for (let start = 0; start < n; start++) {
-    if (grid[start] !== value || labels[start] !== 0) continue;
-    label++;
-    labels[start] = label;
-    queue[0] = start;
-    let head = 0;
-    let tail = 1;
-    let minX = width;
-    let minY = height;
-    let maxX = -1;
-    let maxY = -1;
-    while (head < tail) {
-      const i = queue[head++]!;
-      const y = (i / width) | 0;
-      const x = i - y * width;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-      const x0 = x > 0 ? x - 1 : 0;
-      const x1 = x < width - 1 ? x + 1 : x;
-      const y0 = y > 0 ? y - 1 : 0;
-      const y1 = y < height - 1 ? y + 1 : y;
-      for (let yy = y0; yy <= y1; yy++) {
-        const rowStart = yy * width;
-        for (let xx = x0; xx <= x1; xx++) {
-          const j = rowStart + xx;
-          if (labels[j] === 0 && grid[j] === value) {
-            labels[j] = label;
-            queue[tail++] = j;
-          }
-        }
-      }
+  // Roots are the lowest run index of their set and runs are in raster order, so numbering
+  // roots as they appear numbers components by their first pixel, and the root run starts it.
+  const compOfRun = new Int32Array(runs.count);
+  const area: number[] = [];
+  const minX: number[] = [];
+  const maxX: number[] = [];
+  const minY: number[] = [];
+  const maxY: number[] = [];
+  const firstPixel: number[] = [];
+  for (let r = 0; r < runs.count; r++) {
+    const root = findRoot(parent, r);
+    const a = start[r]!;
+    const b = end[r]!;
+    const y = row[r]!;
+    if (root === r) {
+      compOfRun[r] = area.length;
+      area.push(b - a);
+      minX.push(a);
+      maxX.push(b);
+      minY.push(y);
+      maxY.push(y + 1);
+      firstPixel.push(y * width + a);
+      continue;
     }
-    const area = tail;
-    if (area < minArea) continue;
-    const ring = traceOuterBoundary(labels, width, height, label, start, area);
-    regions.push({
-      area,
-      box: [minX, minY, maxX + 1, maxY + 1],
-      polygon: simplifyRing(ring, tolerance),
-    });
+    const c = compOfRun[root]!;
+    compOfRun[r] = c;
+    area[c]! += b - a;
+    if (a < minX[c]!) minX[c] = a;
+    if (b > maxX[c]!) maxX[c] = b;
+    maxY[c] = y + 1;
   }
 
+  const kept: number[] = [];
+  for (let c = 0; c < area.length; c++) if (area[c]! >= minArea) kept.push(c);
+  if (kept.length === 0) return [];
+
+  // Component ids + 1 per pixel, 0 elsewhere: the tracer needs to tell this component from
+  // others of the same value, which can sit inside its holes.
+  const labels = new Int32Array(n);
+  for (let r = 0; r < runs.count; r++) {
+    const off = row[r]! * width;
+    labels.fill(compOfRun[r]! + 1, off + start[r]!, off + end[r]!);
+  }
+
+  const regions: Region[] = kept.map((c) => ({
+    area: area[c]!,
+    box: [minX[c]!, minY[c]!, maxX[c]!, maxY[c]!],
+    polygon: simplifyRing(
+      traceOuterBoundary(labels, width, height, c + 1, firstPixel[c]!, area[c]!),
+      tolerance,
+    ),
+  }));
   // Array.prototype.sort is stable, so equal areas keep their raster order.
   return regions.sort((a, b) => b.area - a.area);
 }

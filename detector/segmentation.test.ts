@@ -1,7 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { InvalidInputError, ModelError } from '../common/errors.js';
 import { computeInputTransform } from './input-transform.js';
-import { classAreas, classMask, decodeSegmentation, findRegions, polygonArea, type ClassMap } from './segmentation.js';
+import {
+  classAreas,
+  classMask,
+  decodeSegmentation,
+  findRegions,
+  polygonArea,
+  type ClassMap,
+} from './segmentation.js';
 import type { OutputTensor } from './types.js';
 
 /** [1, C, H, W] logits whose argmax is `classes` (rows of class indices). */
@@ -21,7 +28,9 @@ function logitsFor(classes: number[][], numClasses: number): OutputTensor {
 }
 
 function rowsOf(map: ClassMap): number[][] {
-  return Array.from({ length: map.height }, (_, y) => Array.from(map.data.subarray(y * map.width, (y + 1) * map.width)));
+  return Array.from({ length: map.height }, (_, y) =>
+    Array.from(map.data.subarray(y * map.width, (y + 1) * map.width)),
+  );
 }
 
 function mapFrom(rows: number[][], numClasses = 3): ClassMap {
@@ -29,7 +38,10 @@ function mapFrom(rows: number[][], numClasses = 3): ClassMap {
 }
 
 function gridFromStrings(lines: string[]): ClassMap {
-  return mapFrom(lines.map((l) => [...l].map((ch) => (ch === '#' ? 1 : 0))), 2);
+  return mapFrom(
+    lines.map((l) => [...l].map((ch) => (ch === '#' ? 1 : 0))),
+    2,
+  );
 }
 
 describe('decodeSegmentation', () => {
@@ -130,10 +142,12 @@ describe('decodeSegmentation', () => {
     const t = computeInputTransform(2, 2, 2, 2, 'stretch');
     expect(() => decodeSegmentation({ dims: [1, 2, 4], data: new Float32Array(8) }, t)).toThrow(ModelError);
     expect(() => decodeSegmentation({ dims: [1, 1, 2, 2], data: new Float32Array(4) }, t)).toThrow(/C ≤ 256/);
-    expect(() => decodeSegmentation({ dims: [1, 2, 2, 2], data: new Float32Array(7) }, t)).toThrow(ModelError);
-    expect(() => decodeSegmentation({ dims: [1, 2, 2, 2], data: new Float32Array(8) }, t, { batchIndex: 1 })).toThrow(
-      /batch index 1/,
+    expect(() => decodeSegmentation({ dims: [1, 2, 2, 2], data: new Float32Array(7) }, t)).toThrow(
+      ModelError,
     );
+    expect(() =>
+      decodeSegmentation({ dims: [1, 2, 2, 2], data: new Float32Array(8) }, t, { batchIndex: 1 }),
+    ).toThrow(/batch index 1/);
   });
 });
 
@@ -261,7 +275,8 @@ describe('4K performance smoke test', () => {
     for (let y = 0; y < side; y++) {
       for (let x = 0; x < side; x++) {
         // Road band across the middle, blobs on a lattice, background elsewhere.
-        const cls = y > 300 && y < 380 ? 1 : (x >> 5) % 3 === 0 && (y >> 5) % 3 === 0 ? 2 : x + y > 1000 ? 3 : 0;
+        const cls =
+          y > 300 && y < 380 ? 1 : (x >> 5) % 3 === 0 && (y >> 5) % 3 === 0 ? 2 : x + y > 1000 ? 3 : 0;
         data[cls * side * side + y * side + x] = 1;
       }
     }

@@ -46,7 +46,13 @@ function argmaxChannels(data: Float32Array, base: number, channels: number, plan
  * the input (e.g. a 1/4-resolution head). Sampling pixel centres keeps the lookup inside the
  * resized content, so the letterbox padding never leaks into the map.
  */
-function sourceIndices(imageSize: number, scale: number, pad: number, inputSize: number, outSize: number): Int32Array {
+function sourceIndices(
+  imageSize: number,
+  scale: number,
+  pad: number,
+  inputSize: number,
+  outSize: number,
+): Int32Array {
   const idx = new Int32Array(imageSize);
   const toOut = outSize / inputSize;
   for (let p = 0; p < imageSize; p++) {
@@ -86,7 +92,9 @@ export function decodeSegmentation(
   const width = t.imageWidth;
   const height = t.imageHeight;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new InvalidInputError(`Segmentation decoder: image size ${width}×${height} is not a positive integer size`);
+    throw new InvalidInputError(
+      `Segmentation decoder: image size ${width}×${height} is not a positive integer size`,
+    );
   }
 
   const plane = outH * outW;

@@ -36,7 +36,13 @@ describe('createEndToEndDecoder', () => {
   });
 
   it('reads batch item 1 of a [2, N, 6] output', () => {
-    const batch = [...sample, [100, 100, 200, 150, 0.8, 1], [1, 1, 2, 2, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]];
+    const batch = [
+      ...sample,
+      [100, 100, 200, 150, 0.8, 1],
+      [1, 1, 2, 2, 0, 0],
+      [0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0],
+    ];
     const decode = createEndToEndDecoder();
     const out = decode({ output0: rows(batch, 2) }, ctx({ batchIndex: 1 }));
     expect(out).toEqual([{ box: [100, 100, 200, 150], classIndex: 1, score: expect.closeTo(0.8, 6) }]);
@@ -74,7 +80,13 @@ describe('createEndToEndDecoder', () => {
   it('finds an unnamed count output when there are exactly two outputs', () => {
     const decode = createEndToEndDecoder();
     const count: OutputTensor = { dims: [2], data: Float32Array.of(4, 1) };
-    const batch = [...sample, [100, 100, 200, 150, 0.8, 1], [1, 1, 2, 2, 0.9, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]];
+    const batch = [
+      ...sample,
+      [100, 100, 200, 150, 0.8, 1],
+      [1, 1, 2, 2, 0.9, 0],
+      [0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0],
+    ];
     // Count first, so the detections output is not simply the first one.
     const out = decode({ num_dets: count, dets: rows(batch, 2) }, ctx({ batchIndex: 1 }));
     expect(out).toHaveLength(1);
@@ -118,16 +130,18 @@ describe('createEndToEndDecoder', () => {
     expect(() => decode({ o: { dims: [4, 5], data: new Float32Array(20) } }, ctx())).toThrow(
       /End-to-end decoder.*"o".*\[4, 5\].*\[N, 6\]/,
     );
-    expect(() => decode({ o: { dims: [1, 1, 4, 6], data: new Float32Array(24) } }, ctx())).toThrow(ModelError);
+    expect(() => decode({ o: { dims: [1, 1, 4, 6], data: new Float32Array(24) } }, ctx())).toThrow(
+      ModelError,
+    );
     expect(() => decode({ o: { dims: [4, 6], data: new Float32Array(23) } }, ctx())).toThrow(ModelError);
     expect(() => decode({ o: rows(sample) }, ctx({ batchIndex: 1 }))).toThrow(/batch index 1/);
     const badCount = createEndToEndDecoder({ countOutputName: 'n' });
-    expect(() => badCount({ d: rows(sample), n: { dims: [1, 2], data: new Float32Array(2) } }, ctx())).toThrow(
-      /count output "n"/,
-    );
-    expect(() => badCount({ d: rows(sample, 2), n: { dims: [1], data: Float32Array.of(2) } }, ctx({ batchIndex: 1 }))).toThrow(
-      ModelError,
-    );
+    expect(() =>
+      badCount({ d: rows(sample), n: { dims: [1, 2], data: new Float32Array(2) } }, ctx()),
+    ).toThrow(/count output "n"/);
+    expect(() =>
+      badCount({ d: rows(sample, 2), n: { dims: [1], data: Float32Array.of(2) } }, ctx({ batchIndex: 1 })),
+    ).toThrow(ModelError);
     expect(() => badCount({ d: rows(sample) }, ctx())).toThrow(/"n" not found/);
   });
 });

@@ -1,6 +1,13 @@
 import { ModelError } from '../../common/errors.js';
 import { centreSizeToCorners } from '../box-geometry.js';
-import type { BoxXYXY, Candidate, DecodeContext, DetectionDecoder, NamedOutputs, OutputTensor } from '../types.js';
+import type {
+  BoxXYXY,
+  Candidate,
+  DecodeContext,
+  DetectionDecoder,
+  NamedOutputs,
+  OutputTensor,
+} from '../types.js';
 
 export interface EndToEndDecoderOptions {
   /** Detection rows output; when absent, the first output that is not the count output. */
@@ -121,7 +128,9 @@ export function createEndToEndDecoder(opts: EndToEndDecoderOptions = {}): Detect
     }
 
     const valid =
-      countName === undefined ? rows : Math.min(rows, readCount(outputs[countName]!, countName, ctx.batchIndex));
+      countName === undefined
+        ? rows
+        : Math.min(rows, readCount(outputs[countName]!, countName, ctx.batchIndex));
     const sx = normalized ? ctx.inputWidth : 1;
     const sy = normalized ? ctx.inputHeight : 1;
     const threshold = ctx.scoreThreshold;

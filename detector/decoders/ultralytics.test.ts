@@ -51,7 +51,9 @@ function v5(batches: Anchor[][], nc: number): OutputTensor {
   const channels = 5 + nc;
   const data = new Float32Array(batches.length * channels * n);
   batches.forEach((anchors, b) =>
-    anchors.forEach((a, i) => data.set([a.cx, a.cy, a.w, a.h, a.obj ?? 0, ...a.scores], (b * n + i) * channels)),
+    anchors.forEach((a, i) =>
+      data.set([a.cx, a.cy, a.w, a.h, a.obj ?? 0, ...a.scores], (b * n + i) * channels),
+    ),
   );
   return { dims: [batches.length, n, channels], data };
 }
@@ -132,7 +134,13 @@ describe('createYoloV8Decoder', () => {
 
   it('reuses its scratch buffers across calls of different sizes', () => {
     const decode = createYoloV8Decoder();
-    const big = Array.from({ length: 10 }, (_, i): Anchor => ({ cx: i, cy: 0, w: 2, h: 2, scores: [0.5, 0, 0] }));
+    const big = Array.from({ length: 10 }, (_, i): Anchor => ({
+      cx: i,
+      cy: 0,
+      w: 2,
+      h: 2,
+      scores: [0.5, 0, 0],
+    }));
     expect(decode({ o: v8ChannelMajor([big], 3) }, ctx())).toHaveLength(10);
     expect(decode({ o: v8ChannelMajor([anchors], 3) }, ctx())).toHaveLength(2);
   });

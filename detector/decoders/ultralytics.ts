@@ -110,7 +110,12 @@ export function createYoloV8Decoder(opts: UltralyticsDecoderOptions = {}): Detec
         if (score < threshold) continue;
         const i = base + n;
         kept.push({
-          box: centreSizeToCorners(data[i]!, data[i + anchors]!, data[i + 2 * anchors]!, data[i + 3 * anchors]!),
+          box: centreSizeToCorners(
+            data[i]!,
+            data[i + anchors]!,
+            data[i + 2 * anchors]!,
+            data[i + 3 * anchors]!,
+          ),
           classIndex: bestClass[n]!,
           score,
         });
