@@ -7,7 +7,14 @@ const commands: Command[] = [detectCommand];
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
-  return ['usage: gridwatch <command> [options]', '', 'Commands:', ...rows, '', "Run 'gridwatch <command> --help' for a command's options."].join('\n');
+  return [
+    'usage: gridwatch <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    "Run 'gridwatch <command> --help' for a command's options.",
+  ].join('\n');
 }
 
 export async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -28,7 +35,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   try {
     return await command.run(rest, { config: loadConfig(), io });
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.err(`gridwatch ${name}: ${errorMessage(err)}\n\n${command.usage}`);
       return 2;
     }
@@ -36,7 +46,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       io.err(`gridwatch ${name}: ${err.message}`);
       return 1;
     }
-    io.err(`gridwatch ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    io.err(
+      `gridwatch ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     return 1;
   }
 }

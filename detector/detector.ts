@@ -39,7 +39,9 @@ export class Detector {
 
   constructor(readonly runner: ModelRunner) {
     if (runner.manifest.task !== 'detect') {
-      throw new ModelError(`model '${runner.manifest.name}' is a ${runner.manifest.task} model, not a detector`);
+      throw new ModelError(
+        `model '${runner.manifest.name}' is a ${runner.manifest.task} model, not a detector`,
+      );
     }
     this.decoder = createDetectionDecoder(runner.manifest.output);
   }
@@ -71,7 +73,11 @@ export class Detector {
    * vanish when the whole frame is shrunk to 416 px, so overlapping tiles are run (batched
    * where the graph allows) and their detections merged across borders.
    */
-  async detectTiled(image: RawImage, tiling: TileOptions = {}, opts: DetectOptions = {}): Promise<Detection[]> {
+  async detectTiled(
+    image: RawImage,
+    tiling: TileOptions = {},
+    opts: DetectOptions = {},
+  ): Promise<Detection[]> {
     const m = this.manifest;
     const tileSize = tiling.tileSize ?? 2 * Math.max(m.input.width, m.input.height);
     const tiles = planTiles(image.width, image.height, tileSize, tiling.overlap ?? 0.2);
@@ -84,7 +90,12 @@ export class Detector {
   }
 
   /** Decode, threshold per class, map to the image, then NMS within each Gridwatch label. */
-  postprocess(outputs: NamedOutputs, t: InputTransform, batchIndex: number, opts: DetectOptions = {}): Detection[] {
+  postprocess(
+    outputs: NamedOutputs,
+    t: InputTransform,
+    batchIndex: number,
+    opts: DetectOptions = {},
+  ): Detection[] {
     const m = this.manifest;
     const candidates = this.decoder(outputs, {
       inputWidth: m.input.width,

@@ -15,16 +15,20 @@ export function checkManifestAgainstGraph(m: ModelManifest, graph: GraphInfo, we
   }
   const dims = input.dims;
   const shown = `[${dims.join(', ')}]`;
-  if (dims.length !== 4) throw new ModelError(`${where}: graph input '${input.name}' is ${shown}, expected NCHW`);
+  if (dims.length !== 4)
+    throw new ModelError(`${where}: graph input '${input.name}' is ${shown}, expected NCHW`);
   const [n, c, h, w] = dims;
-  if (fixed(c) && c !== 3) throw new ModelError(`${where}: graph input '${input.name}' ${shown} has ${c} channels, expected 3`);
+  if (fixed(c) && c !== 3)
+    throw new ModelError(`${where}: graph input '${input.name}' ${shown} has ${c} channels, expected 3`);
   if ((fixed(h) && h !== m.input.height) || (fixed(w) && w !== m.input.width)) {
     throw new ModelError(
       `${where}: manifest input size ${m.input.width}x${m.input.height} contradicts graph input '${input.name}' ${shown}`,
     );
   }
   if (fixed(n) && m.batch > n) {
-    throw new ModelError(`${where}: manifest batch ${m.batch} exceeds the graph's fixed batch ${n} in ${shown}`);
+    throw new ModelError(
+      `${where}: manifest batch ${m.batch} exceeds the graph's fixed batch ${n} in ${shown}`,
+    );
   }
 }
 

@@ -2,7 +2,14 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Rgb = Type.Tuple([Type.Number(), Type.Number(), Type.Number()]);
 
-export const DETECTION_DECODERS = ['yolox', 'nanodet', 'fastestdet', 'yolov8', 'yolov5', 'end-to-end'] as const;
+export const DETECTION_DECODERS = [
+  'yolox',
+  'nanodet',
+  'fastestdet',
+  'yolov8',
+  'yolov5',
+  'end-to-end',
+] as const;
 export const SEGMENTATION_DECODERS = ['segmentation'] as const;
 export const ALL_DECODERS = [...DETECTION_DECODERS, ...SEGMENTATION_DECODERS] as const;
 export type DecoderName = (typeof ALL_DECODERS)[number];
@@ -55,7 +62,11 @@ export const ModelManifestSchema = Type.Object(
     classes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1000 }),
     labelMap: Type.Record(Type.String(), LabelMapEntrySchema),
     scoreThreshold: Type.Optional(
-      Type.Number({ minimum: 0, maximum: 1, description: 'Decoder pre-filter; defaults to the lowest minScore' }),
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'Decoder pre-filter; defaults to the lowest minScore',
+      }),
     ),
     nms: Type.Optional(
       Type.Object(

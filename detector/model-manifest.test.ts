@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from './model-manifest.js';
 
-const base = JSON.parse(readFileSync('models/catalogue/yolox-nano-coco.json', 'utf8')) as Record<string, unknown>;
-const parse = (patch: Record<string, unknown>) => parseManifest({ ...base, ...patch }, 'test.json', '/models');
+const base = JSON.parse(readFileSync('models/catalogue/yolox-nano-coco.json', 'utf8')) as Record<
+  string,
+  unknown
+>;
+const parse = (patch: Record<string, unknown>) =>
+  parseManifest({ ...base, ...patch }, 'test.json', '/models');
 
 describe('model manifest validation', () => {
   it('accepts the catalogue manifests and resolves the label map per class', () => {
@@ -19,14 +23,25 @@ describe('model manifest validation', () => {
 
   it('resolves weights relative to the manifest, or takes the override', () => {
     expect(parse({ weights: 'w.onnx' }).weightsPath).toBe('/models/w.onnx');
-    expect(parseManifest({ ...base, weights: 'w.onnx' }, 't', '/models', '/elsewhere/x.onnx').weightsPath).toBe('/elsewhere/x.onnx');
+    expect(
+      parseManifest({ ...base, weights: 'w.onnx' }, 't', '/models', '/elsewhere/x.onnx').weightsPath,
+    ).toBe('/elsewhere/x.onnx');
   });
 
   it.each([
-    [{ output: { decoder: 'yolo9000' } }, /unknown decoder 'yolo9000' for task 'detect' \(known: yolox, nanodet/],
+    [
+      { output: { decoder: 'yolo9000' } },
+      /unknown decoder 'yolo9000' for task 'detect' \(known: yolox, nanodet/,
+    ],
     [{ output: { decoder: 'segmentation' } }, /unknown decoder 'segmentation' for task 'detect'/],
-    [{ labelMap: { car: { canonical: 'automobile', minScore: 0.3 } } }, /maps 'car' to unknown label 'automobile'/],
-    [{ labelMap: { spaceship: { canonical: 'vehicle', minScore: 0.3 } } }, /labelMap names class 'spaceship', which is not in classes/],
+    [
+      { labelMap: { car: { canonical: 'automobile', minScore: 0.3 } } },
+      /maps 'car' to unknown label 'automobile'/,
+    ],
+    [
+      { labelMap: { spaceship: { canonical: 'vehicle', minScore: 0.3 } } },
+      /labelMap names class 'spaceship', which is not in classes/,
+    ],
     [{ labelMap: {} }, /labelMap is empty/],
     [{ task: 'classify' }, /\/task/],
     [{ input: { ...(base.input as object), width: 'big' } }, /\/input\/width/],
@@ -45,6 +60,8 @@ describe('model manifest validation', () => {
       classes: ['background', 'soil'],
       labelMap: { soil: { canonical: 'vehicle', minScore: 0.5 } },
     };
-    expect(() => parseManifest(seg, 's.json', '/')).toThrow(/unknown label 'vehicle' \(known: background, bare_soil/);
+    expect(() => parseManifest(seg, 's.json', '/')).toThrow(
+      /unknown label 'vehicle' \(known: background, bare_soil/,
+    );
   });
 });

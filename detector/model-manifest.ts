@@ -49,7 +49,12 @@ function schemaErrors(value: unknown): string[] {
 }
 
 /** Validates parsed JSON; `origin` names the file in messages, `baseDir` anchors relative weights. */
-export function parseManifest(json: unknown, origin: string, baseDir: string, weightsOverride?: string): ModelManifest {
+export function parseManifest(
+  json: unknown,
+  origin: string,
+  baseDir: string,
+  weightsOverride?: string,
+): ModelManifest {
   const errors = schemaErrors(json);
   if (errors.length > 0) throw new ModelError(`invalid model manifest ${origin}: ${errors.join('; ')}`);
   const raw = json as RawModelManifest;
@@ -71,12 +76,15 @@ export function parseManifest(json: unknown, origin: string, baseDir: string, we
     const idx = classIndex.get(cls);
     if (idx === undefined) fail(`labelMap names class '${cls}', which is not in classes`);
     if (!canonicalSet.includes(entry.canonical)) {
-      fail(`labelMap maps '${cls}' to unknown label '${entry.canonical}' (known: ${canonicalSet.join(', ')})`);
+      fail(
+        `labelMap maps '${cls}' to unknown label '${entry.canonical}' (known: ${canonicalSet.join(', ')})`,
+      );
     }
     classCanonical[idx!] = entry.canonical;
     mappedMin[idx!] = entry.minScore;
   }
-  if (Object.keys(raw.labelMap).length === 0) fail('labelMap is empty: map at least one class to a Gridwatch label');
+  if (Object.keys(raw.labelMap).length === 0)
+    fail('labelMap is empty: map at least one class to a Gridwatch label');
 
   const minMapped = Math.min(...mappedMin.filter((v): v is number => v !== null));
   const scoreThreshold = raw.scoreThreshold ?? minMapped;

@@ -1,10 +1,14 @@
 import { ModelError } from '../common/errors.js';
-import { openOnnxSession, type OnnxSession, type OnnxSessionOptions } from '../repositories/onnx-repository.js';
-import { resizeRaw, type RawImage } from '../repositories/media-repository.js';
+import {
+  openOnnxSession,
+  type OnnxSession,
+  type OnnxSessionOptions,
+} from '../repositories/onnx-repository.js';
+import type { RawImage } from '../repositories/media-repository.js';
 import { checkManifestAgainstGraph, graphAcceptsBatch } from './graph-check.js';
 import { computeInputTransform, type InputTransform } from './input-transform.js';
 import type { ModelManifest } from './model-manifest.js';
-import { buildNormalizationLut, packTensor } from './preprocess.js';
+import { buildNormalizationLut, resampleAndPack } from './preprocess.js';
 import type { NamedOutputs } from './types.js';
 
 export interface ModelRunnerOptions extends OnnxSessionOptions {
@@ -44,7 +48,9 @@ export class ModelRunner {
   private async open(): Promise<OnnxSession> {
     const m = this.manifest;
     if (m.weightsPath === null) {
-      throw new ModelError(`model '${m.name}' has no weights: give the ONNX file (--weights) or set "weights" in the manifest`);
+      throw new ModelError(
+        `model '${m.name}' has no weights: give the ONNX file (--weights) or set "weights" in the manifest`,
+      );
     }
     const session = await openOnnxSession(m.weightsPath, this.opts);
     try {
@@ -66,7 +72,7 @@ export class ModelRunner {
   }
 
   /** Resizes and packs images into one NCHW tensor. */
-  async prepare(images: readonly RawImage[]): Promise<{ data: Float32Array; dims: number[]; transforms: InputTransform[] }> {
+  prepare(images: readonly RawImage[]): { data: Float32Array; dims: number[]; transforms: InputTransform[] } {
     const { width, height } = this.manifest.input;
     const itemSize = 3 * width * height;
     const data = new Float32Array(itemSize * images.length);
@@ -74,11 +80,12 @@ export class ModelRunner {
     for (let i = 0; i < images.length; i++) {
       const img = images[i]!;
       if (!(img.width > 0 && img.height > 0) || img.data.length < img.width * img.height * 3) {
-        throw new ModelError(`image ${i} is not a valid RGB frame (${img.width}x${img.height}, ${img.data.length} bytes)`);
+        throw new ModelError(
+          `image ${i} is not a valid RGB frame (${img.width}x${img.height}, ${img.data.length} bytes)`,
+        );
       }
       const t = this.transformFor(img);
-      const resized = await resizeRaw(img, t.resizedWidth, t.resizedHeight);
-      packTensor(resized, t, this.lut, this.manifest.input.normalization, data, i * itemSize);
+      resampleAndPack(img, t, this.lut, this.manifest.input.normalization, data, i * itemSize);
       transforms.push(t);
     }
     return { data, dims: [images.length, 3, height, width], transforms };
@@ -98,11 +105,11 @@ export class ModelRunner {
     const session = await this.load();
     const maxBatch = Math.max(1, this.manifest.batch);
     const results: RunResult[] = [];
-    for (let start = 0; start < images.length; ) {
+    for (let start = 0; start < images.length;) {
       let size = Math.min(maxBatch, images.length - start);
       while (size > 1 && !graphAcceptsBatch(session.graph, this.manifest.input.name, size)) size--;
       const chunk = images.slice(start, start + size);
-      const { data, dims, transforms } = await this.prepare(chunk);
+      const { data, dims, transforms } = this.prepare(chunk);
       const outputs = await session.run(this.manifest.input.name, data, dims);
       results.push({ outputs, transforms });
       start += size;

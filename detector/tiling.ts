@@ -13,7 +13,12 @@ export interface Tile {
  * Covers the image with tiles of at most tileSize, overlapping by at least `overlap` (a fraction
  * of the tile), spread evenly so the last row and column are not slivers.
  */
-export function planTiles(imageWidth: number, imageHeight: number, tileSize: number, overlap: number): Tile[] {
+export function planTiles(
+  imageWidth: number,
+  imageHeight: number,
+  tileSize: number,
+  overlap: number,
+): Tile[] {
   const axis = (length: number): [number, number][] => {
     if (length <= tileSize) return [[0, length]];
     const minStep = tileSize * (1 - overlap);
@@ -61,7 +66,13 @@ interface Placed {
   cut: boolean;
 }
 
-function cutByInnerEdge(box: BoxXYXY, tile: Tile | null, imageW: number, imageH: number, margin: number): boolean {
+function cutByInnerEdge(
+  box: BoxXYXY,
+  tile: Tile | null,
+  imageW: number,
+  imageH: number,
+  margin: number,
+): boolean {
   if (!tile) return false;
   const inner = (edge: number, imageEdge: number) => edge !== imageEdge;
   return (

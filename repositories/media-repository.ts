@@ -42,7 +42,11 @@ export async function decodeImage(input: Buffer | Uint8Array, what = 'image'): P
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+    };
   } catch (err) {
     throw new MediaError(`cannot decode ${what}: ${cleanSharpMessage(err)}`, { cause: err });
   }
@@ -63,10 +67,7 @@ function rawInput(img: RawImage): Sharp {
 /** Resizes RGB pixels to exactly width × height (aspect handled by the caller). */
 export async function resizeRaw(img: RawImage, width: number, height: number): Promise<RawImage> {
   if (img.width === width && img.height === height) return img;
-  const data = await rawInput(img)
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer();
+  const data = await rawInput(img).resize(width, height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
 }
 
@@ -87,12 +88,20 @@ export async function overlaySvg(img: RawImage, svg: string, format: 'png' | 'jp
 /** Encodes one 8-bit channel (a class-index mask, say) as a greyscale PNG. */
 export async function encodeGreyPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
   ensureConfigured();
-  return sharp(data, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
+  return sharp(data, { raw: { width, height, channels: 1 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
 }
 
 /** Decodes a greyscale PNG (a class-index mask) to one byte per pixel. */
-export async function decodeGreyPng(input: Buffer): Promise<{ data: Uint8Array; width: number; height: number }> {
+export async function decodeGreyPng(
+  input: Buffer,
+): Promise<{ data: Uint8Array; width: number; height: number }> {
   ensureConfigured();
   const { data, info } = await sharp(input).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
 }

@@ -70,7 +70,9 @@ export async function openOnnxSession(path: string, opts: OnnxSessionOptions = {
       logSeverityLevel: 3,
     });
   } catch (err) {
-    throw new ModelError(`cannot load ONNX model ${path}: ${errorMessage(err).split('\n')[0]}`, { cause: err });
+    throw new ModelError(`cannot load ONNX model ${path}: ${errorMessage(err).split('\n')[0]}`, {
+      cause: err,
+    });
   }
 
   const graph: GraphInfo = {

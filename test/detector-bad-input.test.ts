@@ -20,7 +20,10 @@ beforeAll(async () => {
   await writeFile(join(dir, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 3)));
   await writeFile(join(dir, 'empty.onnx'), '');
   const manifest = JSON.parse(await readFile(yoloxManifest, 'utf8'));
-  await writeFile(join(dir, 'wrong-size.json'), JSON.stringify({ ...manifest, input: { ...manifest.input, width: 320, height: 320 } }));
+  await writeFile(
+    join(dir, 'wrong-size.json'),
+    JSON.stringify({ ...manifest, input: { ...manifest.input, width: 320, height: 320 } }),
+  );
   await copyFile(sharedAsset('models/yolox_nano.onnx'), join(dir, 'yolox.onnx'));
 });
 
@@ -34,17 +37,19 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string; killed?: boolean };
-    if (e.killed) throw new Error('gridwatch hung and was killed');
+    if (e.killed) throw new Error('gridwatch hung and was killed', { cause: err });
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
 
 describe('bad inputs give clear errors', () => {
   it('a non-image file', async () => {
-    await expect(decodeImage(await readFile(join(dir, 'not-an-image.jpg')), 'not-an-image.jpg')).rejects.toThrow(
-      /cannot decode not-an-image\.jpg: not a supported image/,
+    await expect(
+      decodeImage(await readFile(join(dir, 'not-an-image.jpg')), 'not-an-image.jpg'),
+    ).rejects.toThrow(/cannot decode not-an-image\.jpg: not a supported image/);
+    await expect(decodeImage(await readFile(join(dir, 'not-an-image.jpg')))).rejects.toBeInstanceOf(
+      MediaError,
     );
-    await expect(decodeImage(await readFile(join(dir, 'not-an-image.jpg')))).rejects.toBeInstanceOf(MediaError);
   });
 
   it('a truncated JPEG', async () => {
@@ -56,28 +61,38 @@ describe('bad inputs give clear errors', () => {
   it('a manifest whose input size contradicts the graph', async () => {
     const d = await Detector.load(join(dir, 'wrong-size.json'), { weights: join(dir, 'yolox.onnx') });
     const img = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
-    await expect(d.detect(img)).rejects.toThrow(/manifest input size 320x320 contradicts graph input 'images' \[1, 3, 416, 416\]/);
+    await expect(d.detect(img)).rejects.toThrow(
+      /manifest input size 320x320 contradicts graph input 'images' \[1, 3, 416, 416\]/,
+    );
   });
 
   it('a missing weights file', async () => {
     const d = await Detector.load(yoloxManifest, { weights: join(dir, 'nope.onnx') });
-    await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(/model weights not found: .*nope\.onnx/);
+    await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(
+      /model weights not found: .*nope\.onnx/,
+    );
   });
 
   it('a zero-byte ONNX file', async () => {
     const d = await Detector.load(yoloxManifest, { weights: join(dir, 'empty.onnx') });
     await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(ModelError);
-    await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(/empty \(0 bytes\)/);
+    await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(
+      /empty \(0 bytes\)/,
+    );
   });
 
   it('a manifest without weights and none given', async () => {
     const d = await Detector.load(yoloxManifest);
-    await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(/has no weights: give the ONNX file/);
+    await expect(d.detect({ data: new Uint8Array(12), width: 2, height: 2 })).rejects.toThrow(
+      /has no weights: give the ONNX file/,
+    );
   });
 
   it('a frame whose buffer is shorter than its size says', async () => {
     const d = await Detector.load(yoloxManifest, { weights: join(dir, 'yolox.onnx') });
-    await expect(d.detect({ data: new Uint8Array(10), width: 64, height: 64 })).rejects.toThrow(/not a valid RGB frame/);
+    await expect(d.detect({ data: new Uint8Array(10), width: 64, height: 64 })).rejects.toThrow(
+      /not a valid RGB frame/,
+    );
     await d.close();
   });
 });
@@ -101,7 +116,14 @@ describe('the CLI reports bad inputs with exit code 1 and one clear line', () =>
     const empty = await cli('detect', img, '--model', yoloxManifest, '--weights', join(dir, 'empty.onnx'));
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/empty \(0 bytes\)/);
-    const wrong = await cli('detect', img, '--model', join(dir, 'wrong-size.json'), '--weights', join(dir, 'yolox.onnx'));
+    const wrong = await cli(
+      'detect',
+      img,
+      '--model',
+      join(dir, 'wrong-size.json'),
+      '--weights',
+      join(dir, 'yolox.onnx'),
+    );
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/contradicts graph input/);
   });
@@ -116,7 +138,9 @@ describe('the CLI reports bad inputs with exit code 1 and one clear line', () =>
   it('--json prints the documented shape', async () => {
     const r = await cli('detect', sharedAsset('media/highway_cars.jpg'), ...weights(), '--json');
     expect(r.code).toBe(0);
-    const parsed = JSON.parse(r.stdout) as { detections: { label: string; canonical: string; score: number; box: number[] }[] };
+    const parsed = JSON.parse(r.stdout) as {
+      detections: { label: string; canonical: string; score: number; box: number[] }[];
+    };
     expect(parsed.detections.length).toBeGreaterThanOrEqual(3);
     expect(Object.keys(parsed.detections[0]!).sort()).toEqual(['box', 'canonical', 'label', 'score']);
     expect(parsed.detections[0]!.box).toHaveLength(4);

@@ -42,7 +42,8 @@ export const detectCommand: Command = {
     if (!imagePath || positionals.length > 1) throw new UsageError('give exactly one image');
     if (!values.model) throw new UsageError('--model is required');
     const threads = values.threads === undefined ? config.ortThreads : Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new UsageError('--threads must be a positive integer');
     if (values.annotate && !/^\.(png|jpe?g)$/i.test(extname(values.annotate))) {
       throw new UsageError('--annotate must name a .png or .jpg file');
     }
@@ -58,7 +59,9 @@ export const detectCommand: Command = {
     const detector = await Detector.load(values.model, { weights: values.weights, intraOpThreads: threads });
     try {
       const opts = { includeUnmapped: values['all-classes'] };
-      const detections = values.tile ? await detector.detectTiled(image, {}, opts) : await detector.detect(image, opts);
+      const detections = values.tile
+        ? await detector.detectTiled(image, {}, opts)
+        : await detector.detect(image, opts);
       const rounded = detections.map((d) => ({
         label: d.label,
         canonical: d.canonical,
@@ -68,9 +71,13 @@ export const detectCommand: Command = {
       if (values.json) {
         io.out(JSON.stringify({ detections: rounded }));
       } else {
-        io.out(`${detections.length} detections in ${imagePath} (${image.width}x${image.height}, ${detector.manifest.name})`);
+        io.out(
+          `${detections.length} detections in ${imagePath} (${image.width}x${image.height}, ${detector.manifest.name})`,
+        );
         for (const d of rounded) {
-          io.out(`  ${(d.canonical ?? '-').padEnd(13)} ${d.label.padEnd(14)} ${d.score.toFixed(3)}  [${d.box.join(', ')}]`);
+          io.out(
+            `  ${(d.canonical ?? '-').padEnd(13)} ${d.label.padEnd(14)} ${d.score.toFixed(3)}  [${d.box.join(', ')}]`,
+          );
         }
       }
       if (values.annotate) {

@@ -15,7 +15,8 @@ export function createFastestdetDecoder(opts: FastestdetOptions = {}): Detection
     const { name, tensor } = pickOutput(outputs, 'fastestdet', opts.outputName);
     const dims = tensor.dims;
     const channels = 5 + ctx.numClasses;
-    if (dims.length !== 4 || dims[1] !== channels) throw shapeError('fastestdet', name, `[B, ${channels}, H, W]`, dims);
+    if (dims.length !== 4 || dims[1] !== channels)
+      throw shapeError('fastestdet', name, `[B, ${channels}, H, W]`, dims);
     const gh = dims[2]!;
     const gw = dims[3]!;
     const plane = gh * gw;

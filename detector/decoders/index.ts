@@ -29,7 +29,9 @@ export const DETECTION_DECODER_NAMES = Object.keys(factories);
 export function createDetectionDecoder(output: OutputSpec): DetectionDecoder {
   const factory = factories[output.decoder];
   if (!factory) {
-    throw new ModelError(`unknown detection decoder '${output.decoder}' (known: ${DETECTION_DECODER_NAMES.join(', ')})`);
+    throw new ModelError(
+      `unknown detection decoder '${output.decoder}' (known: ${DETECTION_DECODER_NAMES.join(', ')})`,
+    );
   }
   return factory(output);
 }

@@ -50,7 +50,12 @@ export function createYoloxDecoder(opts: YoloxOptions = {}): DetectionDecoder {
     const n = gx.length;
     const dims = tensor.dims;
     if (dims.length !== 3 || dims[1] !== n || dims[2] !== rowLen) {
-      throw shapeError('yolox', name, `[B, ${n}, ${rowLen}] for a ${key} input with strides ${strides.join('/')}`, dims);
+      throw shapeError(
+        'yolox',
+        name,
+        `[B, ${n}, ${rowLen}] for a ${key} input with strides ${strides.join('/')}`,
+        dims,
+      );
     }
     const data = tensor.data;
     const base = ctx.batchIndex * n * rowLen;
