@@ -24,53 +24,6 @@ export function buildNormalizationLut(spec: NormalizationSpec): Float32Array {
   return lut;
 }
 
-/**
- * Writes `resized` (already at t.resizedWidth × t.resizedHeight) into an NCHW float tensor at
- * `offset` (one batch item), with padding around it. No allocation per pixel.
- */
-export function packTensor(
-  resized: RawImage,
-  t: InputTransform,
-  lut: Float32Array,
-  spec: NormalizationSpec,
-  out: Float32Array,
-  offset = 0,
-): void {
-  const W = t.inputWidth;
-  const H = t.inputHeight;
-  const plane = W * H;
-  if (resized.width !== t.resizedWidth || resized.height !== t.resizedHeight) {
-    throw new Error(
-      `packTensor: image is ${resized.width}x${resized.height}, expected ${t.resizedWidth}x${t.resizedHeight}`,
-    );
-  }
-  const pad = Math.round(spec.padValue);
-  const needsPad = t.resizedWidth !== W || t.resizedHeight !== H;
-  // Tensor channel k reads source RGB channel src[k]: BGR models read B first.
-  const src0 = spec.channelOrder === 'bgr' ? 2 : 0;
-  const src2 = spec.channelOrder === 'bgr' ? 0 : 2;
-  const p0 = offset;
-  const p1 = offset + plane;
-  const p2 = offset + 2 * plane;
-  if (needsPad) {
-    out.fill(lut[pad]!, p0, p0 + plane);
-    out.fill(lut[256 + pad]!, p1, p1 + plane);
-    out.fill(lut[512 + pad]!, p2, p2 + plane);
-  }
-  const data = resized.data;
-  const rw = t.resizedWidth;
-  for (let y = 0; y < t.resizedHeight; y++) {
-    let s = y * rw * 3;
-    let d = (y + t.padY) * W + t.padX;
-    const end = d + rw;
-    for (; d < end; d++, s += 3) {
-      out[p0 + d] = lut[data[s + src0]!]!;
-      out[p1 + d] = lut[256 + data[s + 1]!]!;
-      out[p2 + d] = lut[512 + data[s + src2]!]!;
-    }
-  }
-}
-
 /** Two source taps per output pixel along one axis, weights in 1/128 fixed point. */
 interface AxisTaps {
   i0: Int32Array;
