@@ -1,9 +1,7 @@
 import { loadConfig } from '../common/app-config.js';
 import { GridwatchError, errorMessage } from '../common/errors.js';
-import { UsageError, type Command, type CommandIo } from './command.js';
-import { detectCommand } from './commands/detect-command.js';
-
-const commands: Command[] = [detectCommand];
+import { UsageError, type CommandIo } from './command.js';
+import { commands } from './commands/index.js';
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
