@@ -54,6 +54,18 @@ describe('resampleAndPack at 1:1 (an exact pack)', () => {
     expect(Array.from(out.subarray(8, 12))).toEqual([(100 - 30) / 5, (50 - 30) / 5, -6, -6]);
   });
 
+  it('pads left and right of a tall image letterboxed in the centre', () => {
+    const s = spec({ scale: 1, padValue: 7 });
+    const lut = buildNormalizationLut(s);
+    const t = computeInputTransform(1, 2, 3, 2, 'letterbox', 'center');
+    expect([t.padX, t.padY, t.resizedWidth]).toEqual([1, 0, 1]);
+    const img = { data: new Uint8Array([10, 20, 30, 40, 50, 60]), width: 1, height: 2 };
+    const out = new Float32Array(18).fill(-1);
+    resampleAndPack(img, t, lut, s, out);
+    expect(Array.from(out.subarray(0, 6))).toEqual([7, 10, 7, 7, 40, 7]);
+    expect(Array.from(out.subarray(12, 18))).toEqual([7, 30, 7, 7, 60, 7]);
+  });
+
   it('packs a batch item at an offset', () => {
     const s = spec();
     const lut = buildNormalizationLut(s);
