@@ -2,6 +2,7 @@ import { InvalidInputError, ModelError } from '../common/errors.js';
 import type { InputTransform } from './input-transform.js';
 import { findMaskRegions, type Region, type RegionOptions } from './mask-regions.js';
 import type { OutputTensor } from './types.js';
+import { formatDims } from './decoders/output-shape.js';
 
 export { polygonArea, type PolygonPoint, type Region, type RegionOptions } from './mask-regions.js';
 
@@ -17,10 +18,6 @@ export interface ClassMap {
 export interface SegmentationOptions {
   /** Index into a batch output; 0 for single images. */
   batchIndex?: number;
-}
-
-function formatDims(dims: readonly number[]): string {
-  return `[${dims.join(', ')}]`;
 }
 
 /** Argmax over channels at model resolution; class-major passes keep every read sequential. */

@@ -1,5 +1,6 @@
 import { ModelError } from '../../common/errors.js';
 import { centreSizeToCorners } from '../box-geometry.js';
+import { formatDims } from './output-shape.js';
 import type {
   BoxXYXY,
   Candidate,
@@ -27,10 +28,6 @@ export interface EndToEndDecoderOptions {
 }
 
 const NAME = 'End-to-end decoder';
-
-function formatDims(dims: readonly number[]): string {
-  return `[${dims.join(', ')}]`;
-}
 
 function valuesPerBatchItem(t: OutputTensor): number {
   const batch = t.dims[0] ?? 0;

@@ -21,6 +21,10 @@ export function pickOutput(
   return { name: first[0], tensor: first[1] };
 }
 
+export function formatDims(dims: readonly number[]): string {
+  return `[${dims.join(', ')}]`;
+}
+
 export function shapeError(
   decoder: string,
   output: string,

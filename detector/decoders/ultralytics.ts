@@ -1,6 +1,7 @@
 import { ModelError } from '../../common/errors.js';
 import { centreSizeToCorners } from '../box-geometry.js';
 import type { Candidate, DecodeContext, DetectionDecoder, NamedOutputs, OutputTensor } from '../types.js';
+import { formatDims, pickOutput } from './output-shape.js';
 
 export interface UltralyticsDecoderOptions {
   /** Output to read; the first output of the model when absent. */
@@ -9,26 +10,6 @@ export interface UltralyticsDecoderOptions {
 
 const V8 = 'YOLOv8 decoder';
 const V5 = 'YOLOv5 decoder';
-
-function formatDims(dims: readonly number[]): string {
-  return `[${dims.join(', ')}]`;
-}
-
-function selectOutput(
-  outputs: NamedOutputs,
-  outputName: string | undefined,
-  decoder: string,
-): { name: string; tensor: OutputTensor } {
-  const names = Object.keys(outputs);
-  const name = outputName ?? names[0];
-  const tensor = name === undefined ? undefined : outputs[name];
-  if (name === undefined || tensor === undefined) {
-    throw new ModelError(
-      `${decoder}: output ${name === undefined ? '(none)' : `"${name}"`} not found; the model has outputs [${names.join(', ')}]`,
-    );
-  }
-  return { name, tensor };
-}
 
 function checkContext(ctx: DecodeContext, decoder: string): void {
   if (!Number.isInteger(ctx.numClasses) || ctx.numClasses < 1) {
@@ -67,7 +48,7 @@ export function createYoloV8Decoder(opts: UltralyticsDecoderOptions = {}): Detec
 
   return (outputs: NamedOutputs, ctx: DecodeContext): Candidate[] => {
     checkContext(ctx, V8);
-    const { name, tensor } = selectOutput(outputs, opts.outputName, V8);
+    const { name, tensor } = pickOutput(outputs, V8, opts.outputName);
     const nc = ctx.numClasses;
     const channels = 4 + nc;
     const dims = tensor.dims;
@@ -152,7 +133,7 @@ export function createYoloV8Decoder(opts: UltralyticsDecoderOptions = {}): Detec
 export function createYoloV5Decoder(opts: UltralyticsDecoderOptions = {}): DetectionDecoder {
   return (outputs: NamedOutputs, ctx: DecodeContext): Candidate[] => {
     checkContext(ctx, V5);
-    const { name, tensor } = selectOutput(outputs, opts.outputName, V5);
+    const { name, tensor } = pickOutput(outputs, V5, opts.outputName);
     const nc = ctx.numClasses;
     const channels = 5 + nc;
     const dims = tensor.dims;
