@@ -38,9 +38,18 @@ export class DetectionEvaluator {
     }
   }
 
-  addImage(groundTruth: readonly LabelledBox[], predictions: readonly ScoredBox[]): void {
+  /**
+   * `ignored` holds objects present but too occluded or small to label: a prediction on one of
+   * them is neither a hit nor a false positive, so it is dropped (VOC's "difficult" rule).
+   */
+  addImage(
+    groundTruth: readonly LabelledBox[],
+    predictions: readonly ScoredBox[],
+    ignored: readonly LabelledBox[] = [],
+  ): void {
     for (const label of this.labels) {
       const gts = groundTruth.filter((g) => g.label === label);
+      const skip = ignored.filter((g) => g.label === label);
       this.gtCount.set(label, this.gtCount.get(label)! + gts.length);
       const matched = new Array<boolean>(gts.length).fill(false);
       const ps = predictions.filter((p) => p.label === label).sort((a, b) => b.score - a.score);
@@ -57,6 +66,7 @@ export class DetectionEvaluator {
           }
         });
         if (best >= 0) matched[best] = true;
+        else if (skip.some((g) => iou(g.box, p.box) >= this.iouThreshold)) continue;
         out.push({ score: p.score, tp: best >= 0 });
       }
     }

@@ -53,6 +53,20 @@ describe('DetectionEvaluator', () => {
     expect(e.map()).toBe(1);
   });
 
+  it('drops predictions on ignored objects instead of counting them as false positives', () => {
+    const e = new DetectionEvaluator(['vehicle']);
+    e.addImage(
+      [{ label: 'vehicle', box: [0, 0, 10, 10] }],
+      [
+        { label: 'vehicle', box: [50, 50, 60, 60], score: 0.95 },
+        { label: 'vehicle', box: [0, 0, 10, 10], score: 0.9 },
+      ],
+      [{ label: 'vehicle', box: [50, 50, 60, 60] }],
+    );
+    expect(e.perClass()[0]!.ap).toBe(1);
+    expect(e.perClass()[0]!.predictions).toBe(1);
+  });
+
   it('averagePrecision of an empty list is 0', () => {
     expect(averagePrecision([], [])).toBe(0);
   });
