@@ -1,0 +1,96 @@
+/**
+ * npm run bench:decode — frames/s of the file frame source (raw RGB through the pipe into JS,
+ * timestamps attached) against plain `ffmpeg -i … -vf fps=…,scale=… -an -f null -` on the same
+ * file, rate and size. Rounds interleave the two, alternating which goes first, so machine noise
+ * hits both alike; medians are compared. Target: source / ffmpeg ≥ 0.9.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runNullDecode } from '../repositories/ffmpeg-repository.js';
+import { FileFrameSource } from '../video/file-frame-source.js';
+import { probeVideo, type MediaInfo } from '../video/probe.js';
+import { median, table } from './bench-stats.js';
+
+const SHARED = fileURLToPath(new URL('../../shared/media/', import.meta.url));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+
+interface Case {
+  file: string;
+  fps: number;
+  width: number;
+}
+
+const cases: Case[] = [
+  { file: 'parking_lot_topdown.mp4', fps: 12.5, width: 768 },
+  { file: 'parking_lot_topdown.mp4', fps: 5, width: 640 },
+  { file: 'street_night.mp4', fps: 30, width: 426 },
+  { file: 'street_night.mp4', fps: 10, width: 320 },
+];
+
+async function timeSource(path: string, info: MediaInfo, c: Case): Promise<{ frames: number; ms: number }> {
+  const t0 = performance.now();
+  // The probe is shared (passed in), as a pipeline decoding segments would share it; the timing
+  // covers spawning ffmpeg through the last frame reaching JS.
+  const source = await FileFrameSource.open(path, { info, fps: c.fps, width: c.width });
+  let frames = 0;
+  let checksum = 0;
+  for await (const f of source) {
+    frames++;
+    checksum += f.image.data[f.image.data.length >> 1]!;
+  }
+  const ms = performance.now() - t0;
+  if (checksum < 0) console.log(checksum);
+  return { frames, ms };
+}
+
+async function timeNull(path: string, c: Case): Promise<{ frames: number; ms: number }> {
+  const r = await runNullDecode({ input: path, fps: c.fps, width: c.width });
+  return { frames: r.frames, ms: r.wallMs };
+}
+
+async function main(): Promise<void> {
+  const rows: (string | number)[][] = [];
+  const ratios: number[] = [];
+  for (const c of cases) {
+    const path = `${SHARED}${c.file}`;
+    if (!existsSync(path)) throw new Error(`missing ${path}: the benchmark needs ../shared/media`);
+    const info = await probeVideo(path);
+    await timeSource(path, info, c);
+    await timeNull(path, c);
+    const src: number[] = [];
+    const ref: number[] = [];
+    let frames = { source: 0, ffmpeg: 0 };
+    for (let i = 0; i < rounds; i++) {
+      const order = i % 2 === 0 ? ['source', 'ffmpeg'] : ['ffmpeg', 'source'];
+      for (const which of order) {
+        if (which === 'source') {
+          const r = await timeSource(path, info, c);
+          src.push((r.frames / r.ms) * 1000);
+          frames = { ...frames, source: r.frames };
+        } else {
+          const r = await timeNull(path, c);
+          ref.push((r.frames / r.ms) * 1000);
+          frames = { ...frames, ffmpeg: r.frames };
+        }
+      }
+    }
+    const ratio = median(src) / median(ref);
+    ratios.push(ratio);
+    rows.push([
+      c.file,
+      `${c.fps} fps, ${c.width} px wide`,
+      frames.source === frames.ffmpeg ? frames.source : `${frames.source} vs ${frames.ffmpeg}`,
+      median(src).toFixed(0),
+      median(ref).toFixed(0),
+      ratio.toFixed(2),
+    ]);
+  }
+  console.log(`\ndecode benchmark: ${rounds} interleaved rounds, medians, wall time from spawn to exit\n`);
+  console.log(table(['file', 'sampling', 'frames', 'source fps', 'ffmpeg null fps', 'ratio'], rows));
+  console.log(
+    `\nratio = frame source frames/s ÷ plain ffmpeg frames/s (target ≥ 0.9); lowest ${Math.min(...ratios).toFixed(2)}.` +
+      '\nThe source also converts to RGB24 and moves every pixel through a pipe into JS; ffmpeg -f null does neither.',
+  );
+}
+
+await main();
