@@ -11,6 +11,19 @@ export interface AppConfig {
   /** libvips threads per image operation. */
   sharpConcurrency: number;
   dataDir: string;
+  /** Address `gridwatch serve` binds; loopback by default so nothing is exposed by accident. */
+  host: string;
+  port: number;
+  /** A PostgreSQL connection string; unset means the embedded PGlite store under `<dataDir>/db`. */
+  databaseUrl: string | undefined;
+  /** Browser origins allowed to call the API cross-origin; empty disables CORS. */
+  corsOrigins: string[];
+  /** Requests per minute allowed per API key (per client address before a key is recognised). */
+  rateLimitPerMinute: number;
+  /** JSON file with the violation-type → category-code table; unset means the bundled 2026 table. */
+  categoryCodesPath: string | undefined;
+  /** 6-digit administrative division code that prefixes numeric category codes into full item codes. */
+  regionCode: string | undefined;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -23,11 +36,49 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return v;
 }
 
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+function originsFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = optional(env, name);
+  if (!raw) return [];
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    // An origin is scheme://host[:port] with nothing after it; anything else never matches a browser's Origin.
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new InvalidInputError(
+        `${name} must list origins like https://review.example.gov, got '${origin}'`,
+      );
+    }
+  }
+  return origins;
+}
+
+function regionFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw !== undefined && !/^\d{6}$/.test(raw)) {
+    throw new InvalidInputError(`${name} must be a 6-digit administrative division code, got '${raw}'`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cores = Math.max(1, cpus().length);
   return {
     ortThreads: intFrom(env, 'GRIDWATCH_ORT_THREADS', cores, 1, 64),
     sharpConcurrency: intFrom(env, 'GRIDWATCH_SHARP_CONCURRENCY', 1, 1, 64),
     dataDir: env.GRIDWATCH_DATA_DIR || './data',
+    host: optional(env, 'GRIDWATCH_HOST') ?? '127.0.0.1',
+    port: intFrom(env, 'GRIDWATCH_PORT', 8080, 0, 65535),
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    corsOrigins: originsFrom(env, 'GRIDWATCH_CORS_ORIGINS'),
+    rateLimitPerMinute: intFrom(env, 'GRIDWATCH_RATE_LIMIT', 600, 1, 1_000_000),
+    categoryCodesPath: optional(env, 'GRIDWATCH_CATEGORY_CODES'),
+    regionCode: regionFrom(env, 'GRIDWATCH_REGION_CODE'),
   };
 }

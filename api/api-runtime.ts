@@ -1,0 +1,61 @@
+/** Wiring for a running server (and the CLI commands that share its store): config in, app out. */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { AppConfig } from '../common/app-config.js';
+import { loadCategoryCodes } from '../cases/category-codes.js';
+import { migrate } from '../repositories/database-migrations.js';
+import { embeddedDataDir, openDatabase, type Database } from '../repositories/database-repository.js';
+import { buildApp } from './app.js';
+import { createServices } from './app-services.js';
+
+/** Opens the configured store and brings its schema up to date; migrations never run twice. */
+export async function openStore(config: AppConfig): Promise<{ db: Database; applied: string[] }> {
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : embeddedDataDir(config.dataDir),
+  });
+  try {
+    return { db, applied: await migrate(db) };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+export interface ApiRuntime {
+  app: FastifyInstance;
+  db: Database;
+  applied: string[];
+  /** Stops accepting requests, lets running ones finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+export async function createApiRuntime(
+  config: AppConfig,
+  opts: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<ApiRuntime> {
+  // Read the code table before touching the store, so a bad table fails fast and leaves nothing open.
+  const codes = await loadCategoryCodes({ path: config.categoryCodesPath, regionCode: config.regionCode });
+  const { db, applied } = await openStore(config);
+  try {
+    const app = await buildApp(createServices(db, { codes }), {
+      corsOrigins: config.corsOrigins,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      logger: opts.logger,
+    });
+    return {
+      app,
+      db,
+      applied,
+      async close() {
+        try {
+          await app.close();
+        } finally {
+          await db.close();
+        }
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,327 @@
+/** SQL for cases and their audit trail. Callers pass the Queryable (a transaction or the pool). */
+import type {
+  Case,
+  CaseAction,
+  CaseEvent,
+  CaseFilters,
+  CaseStatus,
+  Category,
+  Closure,
+  EvidenceItem,
+  RejectReason,
+  ViolationType,
+} from '../cases/case-model.js';
+import type { Queryable } from './database-repository.js';
+
+interface CaseRow {
+  id: string;
+  seq: number;
+  violation_id: string;
+  violation_type: ViolationType;
+  category_code: string;
+  category_name: string;
+  category_full_code: string | null;
+  status: CaseStatus;
+  confidence: number;
+  source_id: string;
+  zone_id: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  address: string | null;
+  grid_cell: string | null;
+  first_seen: Date;
+  last_seen: Date;
+  dwell_seconds: number;
+  model_name: string | null;
+  model_version: string | null;
+  rule_params: Record<string, unknown>;
+  evidence: EvidenceItem[];
+  description: string | null;
+  reject_reason: RejectReason | null;
+  reject_text: string | null;
+  closure: Closure | null;
+  decided_at: Date | null;
+  decided_by: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface EventRow {
+  id: number;
+  case_id: string;
+  at: Date;
+  actor: string;
+  action: CaseAction;
+  from_status: CaseStatus | null;
+  to_status: CaseStatus | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+function toCase(r: CaseRow): Case {
+  return {
+    id: r.id,
+    violationId: r.violation_id,
+    type: r.violation_type,
+    category: { code: r.category_code, name: r.category_name, fullCode: r.category_full_code },
+    status: r.status,
+    confidence: r.confidence,
+    sourceId: r.source_id,
+    zoneId: r.zone_id,
+    location: r.latitude === null || r.longitude === null ? null : { lat: r.latitude, lon: r.longitude },
+    address: r.address,
+    gridCell: r.grid_cell,
+    firstSeen: r.first_seen.toISOString(),
+    lastSeen: r.last_seen.toISOString(),
+    dwellSeconds: r.dwell_seconds,
+    model: r.model_name === null ? null : { name: r.model_name, version: r.model_version ?? '' },
+    ruleParams: r.rule_params,
+    evidence: r.evidence,
+    description: r.description,
+    rejection: r.reject_reason === null ? null : { reason: r.reject_reason, text: r.reject_text },
+    closure: r.closure,
+    decidedAt: r.decided_at?.toISOString() ?? null,
+    decidedBy: r.decided_by,
+    version: r.version,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+function toEvent(r: EventRow): CaseEvent {
+  return {
+    id: r.id,
+    caseId: r.case_id,
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    fromStatus: r.from_status,
+    toStatus: r.to_status,
+    reason: r.reason,
+    details: r.details,
+  };
+}
+
+/** What the violation engine observed; refreshed on every repeat of the same violation. */
+export interface Observation {
+  confidence: number;
+  zoneId: string | null;
+  location: { lat: number; lon: number } | null;
+  address: string | null;
+  gridCell: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+  dwellSeconds: number;
+  model: { name: string; version: string } | null;
+  ruleParams: Record<string, unknown>;
+  evidence: EvidenceItem[];
+}
+
+export interface NewCase extends Observation {
+  violationId: string;
+  type: ViolationType;
+  category: Category;
+  sourceId: string;
+}
+
+/** A status change and what a person decided with it; absent fields keep their value. */
+export interface CaseChange {
+  status: CaseStatus;
+  type?: ViolationType;
+  category?: Category;
+  description?: string;
+  rejection?: { reason: RejectReason; text: string | null };
+  closure?: Closure;
+  /** Stamps decided_at with the transaction time. */
+  decidedBy?: string;
+}
+
+export interface NewCaseEvent {
+  caseId: string;
+  actor: string;
+  action: CaseAction;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus | null;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+const OBSERVATION_COLUMNS = `confidence, zone_id, latitude, longitude, address, grid_cell, first_seen, last_seen,
+  dwell_seconds, model_name, model_version, rule_params, evidence`;
+
+function observationParams(o: Observation): unknown[] {
+  return [
+    o.confidence,
+    o.zoneId,
+    o.location?.lat ?? null,
+    o.location?.lon ?? null,
+    o.address,
+    o.gridCell,
+    o.firstSeen,
+    o.lastSeen,
+    o.dwellSeconds,
+    o.model?.name ?? null,
+    o.model?.version ?? null,
+    JSON.stringify(o.ruleParams),
+    JSON.stringify(o.evidence),
+  ];
+}
+
+export class CaseRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Inserts the case unless its violation id exists; null means it existed. */
+  async insertIfAbsent(c: NewCase): Promise<Case | null> {
+    const res = await this.db.query<CaseRow>(
+      `INSERT INTO cases (violation_id, violation_type, category_code, category_name, category_full_code,
+         source_id, ${OBSERVATION_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19::jsonb)
+       ON CONFLICT (violation_id) DO NOTHING
+       RETURNING *`,
+      [
+        c.violationId,
+        c.type,
+        c.category.code,
+        c.category.name,
+        c.category.fullCode,
+        c.sourceId,
+        ...observationParams(c),
+      ],
+    );
+    const row = res.rows[0];
+    return row ? toCase(row) : null;
+  }
+
+  /**
+   * Replaces the observation of a still-undecided case. A retried job carrying an older
+   * observation than the stored one changes nothing, so replays cannot move a case backwards.
+   */
+  async refreshObservation(violationId: string, o: Observation): Promise<Case | null> {
+    const res = await this.db.query<CaseRow>(
+      `UPDATE cases SET (${OBSERVATION_COLUMNS}) =
+         ($2, $3, $4, $5, $6, $7, LEAST(first_seen, $8), $9, $10, $11, $12, $13::jsonb, $14::jsonb),
+         updated_at = now()
+       WHERE violation_id = $1 AND status = 'candidate' AND last_seen < $9
+       RETURNING *`,
+      [violationId, ...observationParams(o)],
+    );
+    const row = res.rows[0];
+    return row ? toCase(row) : null;
+  }
+
+  async findByViolationId(violationId: string): Promise<Case | undefined> {
+    const res = await this.db.query<CaseRow>('SELECT * FROM cases WHERE violation_id = $1', [violationId]);
+    const row = res.rows[0];
+    return row ? toCase(row) : undefined;
+  }
+
+  async findById(id: string): Promise<Case | undefined> {
+    const res = await this.db.query<CaseRow>('SELECT * FROM cases WHERE id = $1', [id]);
+    const row = res.rows[0];
+    return row ? toCase(row) : undefined;
+  }
+
+  /** Reads a case and holds its row lock until the transaction ends (serialises decisions). */
+  async lockById(id: string): Promise<Case | undefined> {
+    const res = await this.db.query<CaseRow>('SELECT * FROM cases WHERE id = $1 FOR UPDATE', [id]);
+    const row = res.rows[0];
+    return row ? toCase(row) : undefined;
+  }
+
+  async applyChange(id: string, change: CaseChange): Promise<Case> {
+    const res = await this.db.query<CaseRow>(
+      `UPDATE cases SET
+         status = $2,
+         violation_type = COALESCE($3::text, violation_type),
+         category_code = COALESCE($4::text, category_code),
+         category_name = COALESCE($5::text, category_name),
+         category_full_code = CASE WHEN $4::text IS NULL THEN category_full_code ELSE $6::text END,
+         description = COALESCE($7::text, description),
+         reject_reason = COALESCE($8::text, reject_reason),
+         reject_text = COALESCE($9::text, reject_text),
+         closure = COALESCE($10::text, closure),
+         decided_at = CASE WHEN $11::text IS NULL THEN decided_at ELSE now() END,
+         decided_by = COALESCE($11::text, decided_by),
+         version = version + 1,
+         updated_at = now()
+       WHERE id = $1
+       RETURNING *`,
+      [
+        id,
+        change.status,
+        change.type ?? null,
+        change.category?.code ?? null,
+        change.category?.name ?? null,
+        change.category?.fullCode ?? null,
+        change.description ?? null,
+        change.rejection?.reason ?? null,
+        change.rejection?.text ?? null,
+        change.closure ?? null,
+        change.decidedBy ?? null,
+      ],
+    );
+    const row = res.rows[0];
+    if (!row) throw new Error(`case ${id} vanished inside its own transaction`);
+    return toCase(row);
+  }
+
+  /** Newest first, strictly before `beforeSeq` when given; returns up to `limit` cases and their seq. */
+  async list(
+    filters: CaseFilters,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<Array<{ value: Case; seq: number }>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (p: string) => string, value: unknown): void => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filters.statuses?.length) add((p) => `status = ANY(${p}::text[])`, filters.statuses);
+    if (filters.types?.length) add((p) => `violation_type = ANY(${p}::text[])`, filters.types);
+    if (filters.sourceId !== undefined) add((p) => `source_id = ${p}`, filters.sourceId);
+    if (filters.zoneId !== undefined) add((p) => `zone_id = ${p}`, filters.zoneId);
+    if (filters.firstSeenFrom) add((p) => `first_seen >= ${p}`, filters.firstSeenFrom);
+    if (filters.firstSeenTo) add((p) => `first_seen < ${p}`, filters.firstSeenTo);
+    if (filters.bbox) {
+      add((p) => `longitude >= ${p}`, filters.bbox.minLon);
+      add((p) => `longitude <= ${p}`, filters.bbox.maxLon);
+      add((p) => `latitude >= ${p}`, filters.bbox.minLat);
+      add((p) => `latitude <= ${p}`, filters.bbox.maxLat);
+    }
+    if (beforeSeq !== undefined) add((p) => `seq < ${p}`, beforeSeq);
+    params.push(limit);
+    const res = await this.db.query<CaseRow>(
+      `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    return res.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+  }
+
+  async addEvent(e: NewCaseEvent): Promise<CaseEvent> {
+    const res = await this.db.query<EventRow>(
+      `INSERT INTO case_events (case_id, actor, action, from_status, to_status, reason, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+       RETURNING *`,
+      [
+        e.caseId,
+        e.actor,
+        e.action,
+        e.fromStatus,
+        e.toStatus,
+        e.reason ?? null,
+        JSON.stringify(e.details ?? {}),
+      ],
+    );
+    return toEvent(res.rows[0] as EventRow);
+  }
+
+  async listEvents(caseId: string): Promise<CaseEvent[]> {
+    const res = await this.db.query<EventRow>('SELECT * FROM case_events WHERE case_id = $1 ORDER BY id', [
+      caseId,
+    ]);
+    return res.rows.map(toEvent);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one seam between services and PostgreSQL. Services and the SQL repositories see only these
+ * interfaces, so the embedded PGlite store and a real server run the same SQL and migrations.
+ */
+import { join } from 'node:path';
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Commits when fn resolves, rolls back when it throws; fn must use only the handle it is given. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; without it the embedded store is used. */
+  url?: string | undefined;
+  /** Directory for the embedded store's files; unset keeps it in memory (tests). */
+  dataDir?: string | undefined;
+  /** Schema to put first on the search path (tests isolate themselves this way on a shared server). */
+  schema?: string | undefined;
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    const { openPostgres } = await import('./database-postgres.js');
+    return openPostgres(opts.url, { schema: opts.schema });
+  }
+  // Loaded lazily: the WASM build is large and pointless when a server is configured.
+  const { openPglite } = await import('./database-pglite.js');
+  return openPglite(opts.dataDir);
+}
+
+/** Where the embedded store lives for a given GRIDWATCH_DATA_DIR. */
+export function embeddedDataDir(dataDir: string): string {
+  return join(dataDir, 'db');
+}
+
+/** SQLSTATE of a driver error (both drivers expose it as `code`), or undefined. */
+export function sqlState(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') {
+    return /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
+  }
+  return undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
