@@ -1,4 +1,4 @@
-import { Detector } from '../detector/detector.js';
+import type { Detector } from '../detector/detector.js';
 import type { Segmenter } from '../detector/segmenter.js';
 import { hashSeed, renderScene, sampleScene } from '../fixtures/scene/index.js';
 import { DetectionEvaluator, type ClassAp } from './detection-metrics.js';

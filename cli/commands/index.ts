@@ -1,5 +1,21 @@
 import type { Command } from '../command.js';
 import { detectCommand } from './detect-command.js';
+import { evalCommand } from './eval-command.js';
+import { framesCommand } from './frames-command.js';
+import { keysCommand } from './keys-command.js';
+import { probeCommand } from './probe-command.js';
+import { serveCommand } from './serve-command.js';
+import { synthCommand } from './synth-command.js';
+import { telemetryCommand } from './telemetry-command.js';
 
 /** Every CLI command, in the order `gridwatch --help` lists them. */
-export const commands: Command[] = [detectCommand];
+export const commands: Command[] = [
+  detectCommand,
+  probeCommand,
+  telemetryCommand,
+  framesCommand,
+  serveCommand,
+  keysCommand,
+  synthCommand,
+  evalCommand,
+];
