@@ -14,6 +14,17 @@ export interface SceneEvalOptions {
   onProgress?: (done: number) => void;
 }
 
+/** Renders held-out scene i at the evaluation size (the model's input size by default). */
+function heldOutScene(o: SceneEvalOptions, i: number, input: { width: number; height: number }) {
+  return renderScene(
+    sampleScene(hashSeed(o.seed, i), {
+      width: o.width ?? input.width,
+      height: o.height ?? input.height,
+      droneShare: o.droneShare,
+    }),
+  );
+}
+
 export interface DetectorEvaluation {
   model: string;
   version: string;
@@ -36,12 +47,7 @@ export async function evaluateDetector(detector: Detector, o: SceneEvalOptions):
   const evaluator = new DetectionEvaluator(labels);
   let inferMs = 0;
   for (let i = 0; i < o.n; i++) {
-    const spec = sampleScene(hashSeed(o.seed, i), {
-      width: o.width ?? m.input.width,
-      height: o.height ?? m.input.height,
-      droneShare: o.droneShare,
-    });
-    const scene = await renderScene(spec);
+    const scene = await heldOutScene(o, i, m.input);
     const t0 = performance.now();
     const detections = await detector.detect(scene.image);
     inferMs += performance.now() - t0;
@@ -93,12 +99,7 @@ export async function evaluateSegmenter(
   const evaluator = new SegmentationEvaluator(truthLabels);
   let inferMs = 0;
   for (let i = 0; i < o.n; i++) {
-    const spec = sampleScene(hashSeed(o.seed, i), {
-      width: o.width ?? m.input.width,
-      height: o.height ?? m.input.height,
-      droneShare: o.droneShare,
-    });
-    const scene = await renderScene(spec);
+    const scene = await heldOutScene(o, i, m.input);
     const t0 = performance.now();
     const result = await segmenter.segment(scene.image);
     inferMs += performance.now() - t0;
