@@ -20,7 +20,15 @@ const segManifest = (weights: string, batch = 1) => ({
   version: '0.0.1',
   task: 'segment',
   weights,
-  input: { name: 'input', width: 64, height: 64, channelOrder: 'rgb', resize: 'letterbox', padValue: 0, scale: 1 / 255 },
+  input: {
+    name: 'input',
+    width: 64,
+    height: 64,
+    channelOrder: 'rgb',
+    resize: 'letterbox',
+    padValue: 0,
+    scale: 1 / 255,
+  },
   output: { decoder: 'segmentation', outputName: 'logits' },
   classes: ['dark', 'red', 'green', 'blue'],
   labelMap: {
@@ -49,7 +57,10 @@ function testImage(): RawImage {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gridwatch-gen-'));
-  await writeFile(join(dir, 'seg.onnx'), segmentationModel({ classes: 4, inputSize: [64, 64], outputStride: 2 }));
+  await writeFile(
+    join(dir, 'seg.onnx'),
+    segmentationModel({ classes: 4, inputSize: [64, 64], outputStride: 2 }),
+  );
   await writeFile(
     join(dir, 'seg-dyn.onnx'),
     segmentationModel({ classes: 4, inputSize: [64, 64], outputStride: 2, dynamicBatch: true }),
@@ -65,7 +76,10 @@ beforeAll(async () => {
   ];
   const out = new Float32Array(6 * 3);
   anchors.forEach((a, n) => a.forEach((v, c) => (out[c * 3 + n] = v)));
-  await writeFile(join(dir, 'v8.onnx'), yoloV8LikeModel({ inputSize: [128, 128], output: out, outputDims: [1, 6, 3] }));
+  await writeFile(
+    join(dir, 'v8.onnx'),
+    yoloV8LikeModel({ inputSize: [128, 128], output: out, outputDims: [1, 6, 3] }),
+  );
   await writeFile(
     join(dir, 'v8.json'),
     JSON.stringify({
@@ -73,10 +87,20 @@ beforeAll(async () => {
       version: '1',
       task: 'detect',
       weights: 'v8.onnx',
-      input: { name: 'images', width: 128, height: 128, channelOrder: 'rgb', resize: 'stretch', scale: 1 / 255 },
+      input: {
+        name: 'images',
+        width: 128,
+        height: 128,
+        channelOrder: 'rgb',
+        resize: 'stretch',
+        scale: 1 / 255,
+      },
       output: { decoder: 'yolov8' },
       classes: ['car', 'pedestrian'],
-      labelMap: { car: { canonical: 'vehicle', minScore: 0.5 }, pedestrian: { canonical: 'person', minScore: 0.5 } },
+      labelMap: {
+        car: { canonical: 'vehicle', minScore: 0.5 },
+        pedestrian: { canonical: 'person', minScore: 0.5 },
+      },
     }),
   );
 });
@@ -114,7 +138,8 @@ describe('segmenter on a real ONNX graph', () => {
     const runs = await batched.runner.run([img, img, img]);
     expect(runs).toHaveLength(1); // one session.run for three images
     const results = await batched.segmentBatch([img, img, img]);
-    for (const r of results) expect(Buffer.compare(Buffer.from(r.classMap.data), Buffer.from(expected))).toBe(0);
+    for (const r of results)
+      expect(Buffer.compare(Buffer.from(r.classMap.data), Buffer.from(expected))).toBe(0);
     await Promise.all([single.close(), batched.close()]);
   });
 
