@@ -15,7 +15,7 @@ export function colourFor(key: string): string {
   return PALETTE[h % PALETTE.length]!;
 }
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(
     /[<>&'"]/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
@@ -24,6 +24,11 @@ function escapeXml(s: string): string {
 
 /** An SVG the size of the image with one outlined, captioned rectangle per box. */
 export function boxesSvg(width: number, height: number, boxes: readonly AnnotationBox[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${boxesSvgElements(width, height, boxes)}</svg>`;
+}
+
+/** The elements of boxesSvg without the <svg> wrapper, for drawings that add more on top. */
+export function boxesSvgElements(width: number, height: number, boxes: readonly AnnotationBox[]): string {
   const stroke = Math.max(2, Math.round(Math.min(width, height) / 300));
   const font = Math.max(12, Math.round(Math.min(width, height) / 45));
   const parts = boxes.map(({ box, text, colour }) => {
@@ -37,5 +42,5 @@ export function boxesSvg(width: number, height: number, boxes: readonly Annotati
       `<text x="${x1 + 4}" y="${labelY + font}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#fff">${escapeXml(text)}</text>`
     );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+  return parts.join('');
 }

@@ -3,7 +3,12 @@
  * plain probe records, raw rgb24 bytes with per-frame timestamps, and MediaErrors whose messages
  * name the input and the problem, never ffmpeg's banner or argument syntax.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { InvalidInputError, MediaError, errorMessage } from '../common/errors.js';
 
@@ -484,4 +489,454 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
     if (m) frames = Number(m[1]);
   }
   return { frames, wallMs };
+}
+
+/** One raw rgb24 frame and the presentation time it is stamped with. */
+export interface TimedRawFrame {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  ptsS: number;
+}
+
+export interface EncodeTimedFramesOptions {
+  /** Output file; the container follows the extension (.mp4, .mkv, .mov). */
+  out: string;
+  /** x264 quality, 0 (lossless) to 51; default 18, so pixels survive for tests that look at them. */
+  crf?: number;
+  /** An SRT file muxed in as a text subtitle track (how DJI drones embed their telemetry). */
+  subtitles?: string;
+  logger?: MediaLogger;
+}
+
+/**
+ * An ffconcat script that shows each still image for its duration, one after another. A 1 ms
+ * time base: the image demuxer's default of 25 fps would round every timestamp to 40 ms.
+ */
+function stillsConcatScript(stills: readonly { file: string; durationS: number }[]): string {
+  const lines = ['ffconcat version 1.0'];
+  for (const s of stills) {
+    lines.push(
+      `file '${s.file.replace(/'/g, "'\\''")}'`,
+      'option framerate 1000',
+      `duration ${s.durationS.toFixed(6)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function ppmHeader(width: number, height: number): Buffer {
+  return Buffer.from(`P6\n${width} ${height}\n255\n`, 'latin1');
+}
+
+/**
+ * Encodes frames with exactly the timestamps given (variable rate, millisecond precision), e.g.
+ * one synthetic frame per several seconds of scripted time. A first timestamp above 0 becomes the
+ * container's start time (frame sources report times from it). Frames go through PPM files and ffmpeg's concat demuxer,
+ * whose per-file durations are what place each frame on the timeline; `-fps_mode passthrough`
+ * keeps the encoder from filling the gaps with duplicates. Returns the number of frames written.
+ */
+export async function encodeTimedFrames(
+  frames: AsyncIterable<TimedRawFrame> | Iterable<TimedRawFrame>,
+  o: EncodeTimedFramesOptions,
+): Promise<number> {
+  const crf = o.crf ?? 18;
+  if (!Number.isInteger(crf) || crf < 0 || crf > 51)
+    throw new InvalidInputError(`crf must be 0-51, got ${crf}`);
+  const logger = o.logger ?? silentLogger;
+  const dir = await mkdtemp(join(tmpdir(), 'gridwatch-encode-'));
+  try {
+    const entries: { file: string; ptsS: number }[] = [];
+    let size: [number, number] | undefined;
+    for await (const f of frames) {
+      if (!(Number.isFinite(f.ptsS) && f.ptsS >= 0)) {
+        throw new InvalidInputError(`frame ${entries.length}: ptsS must be a number ≥ 0, got ${f.ptsS}`);
+      }
+      const last = entries[entries.length - 1];
+      if (last && !(f.ptsS > last.ptsS)) {
+        throw new InvalidInputError(
+          `frame ${entries.length}: timestamps must increase (${f.ptsS} s after ${last.ptsS} s)`,
+        );
+      }
+      if (f.data.length !== f.width * f.height * 3) {
+        throw new InvalidInputError(
+          `frame ${entries.length}: ${f.data.length} bytes is not ${f.width}×${f.height} rgb24`,
+        );
+      }
+      size ??= [f.width, f.height];
+      if (f.width !== size[0] || f.height !== size[1]) {
+        throw new InvalidInputError(
+          `frame ${entries.length} is ${f.width}×${f.height}, the first was ${size[0]}×${size[1]}`,
+        );
+      }
+      const file = join(dir, `f${String(entries.length).padStart(6, '0')}.ppm`);
+      await writeFile(file, Buffer.concat([ppmHeader(f.width, f.height), f.data]));
+      entries.push({ file, ptsS: f.ptsS });
+    }
+    if (entries.length === 0) throw new InvalidInputError('no frames to encode');
+    const first = entries[0]!.ptsS;
+    const list = join(dir, 'frames.ffconcat');
+    await writeFile(
+      list,
+      stillsConcatScript(
+        // The demuxer ignores the last still's own duration; any value will do.
+        entries.map((e, i) => ({ file: e.file, durationS: (entries[i + 1]?.ptsS ?? e.ptsS + 1) - e.ptsS })),
+      ),
+    );
+    const outputOptions = ['-map', '0:v:0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(crf)];
+    outputOptions.push('-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough');
+    if (first > 0) outputOptions.push('-output_ts_offset', first.toFixed(6));
+    const inputs: { source: string; options: string[] }[] = [
+      { source: list, options: ['-nostdin', '-f', 'concat', '-safe', '0'] },
+    ];
+    if (o.subtitles) {
+      inputs.push({ source: o.subtitles, options: [] });
+      outputOptions.push('-map', '1:s:0', '-c:s', /\.mkv$/i.test(o.out) ? 'srt' : 'mov_text');
+    }
+    await runToFile(inputs, outputOptions, o.out, o.out, logger);
+    return entries.length;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One decoded frame picked by time, as packed rgb24. */
+export interface GrabbedFrame {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** The frame's own timestamp, seconds on the openRawVideoStream timeline (media start = 0). */
+  ptsS: number;
+}
+
+export interface GrabFrameOptions {
+  streamIndex?: number;
+  /** A frame stamped up to this much after ptsS still counts as "at" ptsS; default 1 ms. */
+  toleranceS?: number;
+  logger?: MediaLogger;
+}
+
+/**
+ * The frame on screen at `ptsS` (seconds from the media start, the timeline the file frame
+ * source stamps frames with): the last frame whose pts is ≤ ptsS, or the first one after it when
+ * none precedes. Seeks to a key frame about a second early and decodes forward, holding at most
+ * two frames.
+ */
+export async function grabVideoFrame(
+  input: string,
+  ptsS: number,
+  o: GrabFrameOptions = {},
+): Promise<GrabbedFrame> {
+  if (!Number.isFinite(ptsS) || ptsS < 0)
+    throw new InvalidInputError(`ptsS must be a number ≥ 0, got ${ptsS}`);
+  const tolerance = o.toleranceS ?? 0.001;
+  const startS = Math.max(0, ptsS - 1);
+  const stream = openRawVideoStream({
+    input,
+    streamIndex: o.streamIndex,
+    startS,
+    durationS: ptsS - startS + 1,
+    logger: o.logger,
+  });
+  let before: GrabbedFrame | undefined;
+  let after: GrabbedFrame | undefined;
+  let current: { frame: GrabbedFrame; filled: number } | undefined;
+  let spare: Uint8Array | undefined;
+  try {
+    reading: for await (const chunk of stream.bytes as AsyncIterable<Buffer>) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (!current) {
+          const info = await stream.nextFrameInfo();
+          if (!info) {
+            throw new MediaError(
+              `cannot read ${redactInput(input)}: ffmpeg wrote pixels without frame information`,
+            );
+          }
+          const size = info.width * info.height * 3;
+          const data = spare?.length === size ? spare : new Uint8Array(size);
+          spare = undefined;
+          const framePts = info.ptsUs === null ? ptsS : info.ptsUs / 1e6;
+          current = { frame: { data, width: info.width, height: info.height, ptsS: framePts }, filled: 0 };
+        }
+        const n = Math.min(current.frame.data.length - current.filled, chunk.length - offset);
+        current.frame.data.set(chunk.subarray(offset, offset + n), current.filled);
+        current.filled += n;
+        offset += n;
+        if (current.filled === current.frame.data.length) {
+          const frame = current.frame;
+          current = undefined;
+          if (frame.ptsS <= ptsS + tolerance) {
+            spare = before?.data;
+            before = frame;
+          } else {
+            after = frame;
+            break reading;
+          }
+        }
+      }
+    }
+  } finally {
+    stream.kill();
+  }
+  const exit = await stream.exited;
+  const chosen = before ?? after;
+  if (chosen) return chosen;
+  if (exit.error) throw exit.error;
+  throw new MediaError(`cannot read ${redactInput(input)}: no frame near ${ptsS.toFixed(3)} s`);
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Presentation times (ffprobe's pts_time, which includes the container's start offset) of the key
+ * frames between about fromS and toS, read from packet flags without decoding anything.
+ */
+export async function listKeyframeTimes(
+  input: string,
+  fromS: number,
+  toS: number,
+  o: { streamIndex?: number; logger?: MediaLogger } = {},
+): Promise<number[]> {
+  const args = [
+    '-v',
+    'error',
+    '-select_streams',
+    o.streamIndex === undefined ? 'v:0' : String(o.streamIndex),
+  ];
+  args.push('-read_intervals', `${Math.max(0, fromS).toFixed(6)}%${Math.max(0, toS).toFixed(6)}`);
+  args.push('-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', ffmpegInput(input));
+  o.logger?.debug(`ffprobe ${redactInput(args.join(' '))}`);
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync('ffprobe', args, { maxBuffer: 16 * 1024 * 1024 }));
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '');
+    throw new MediaError(
+      describeFailure(input, stderr.split('\n'), `cannot list key frames: ${errorMessage(err)}`),
+      {
+        cause: err,
+      },
+    );
+  }
+  const times: number[] = [];
+  for (const line of stdout.split('\n')) {
+    const [pts, flags] = line.trim().split(',');
+    const t = Number(pts);
+    if (flags?.includes('K') && pts !== 'N/A' && Number.isFinite(t)) times.push(t);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** Runs one ffmpeg command that writes a file; MediaError naming `what` when it fails. */
+function runToFile(
+  inputs: Array<{ source: string | Readable; options: string[] }>,
+  outputOptions: string[],
+  out: string,
+  what: string,
+  logger: MediaLogger,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stderr: string[] = [];
+    let started = false;
+    const command = ffmpeg({ logger: adaptLogger(logger) });
+    for (const i of inputs) {
+      command.input(typeof i.source === 'string' ? ffmpegInput(i.source) : i.source);
+      command.inputOptions(['-hide_banner', '-loglevel', 'level+info', ...i.options]);
+    }
+    command
+      .outputOptions([...outputOptions, '-y'])
+      .output(out)
+      .on('start', (line: string) => {
+        started = true;
+        logger.debug(`ffmpeg started: ${redactInput(line)}`);
+      })
+      .on('stderr', (line: string) => {
+        stderr.push(line);
+        if (stderr.length > 200) stderr.shift();
+      })
+      .on('end', () => resolve())
+      .on('error', (err: Error) => {
+        const fallback = started
+          ? `cannot make ${what}: ${errorMessage(err).split('\n')[0]}`
+          : `cannot run ffmpeg: ${errorMessage(err)}`;
+        reject(new MediaError(describeFailure(what, stderr, fallback), { cause: err }));
+      })
+      .run();
+  });
+}
+
+/** Codecs an MP4 can carry as they are and browsers can play. */
+const MP4_COPYABLE = new Set(['h264', 'hevc', 'av1', 'vp9']);
+
+const CLIP_ENCODE = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '23',
+  '-pix_fmt',
+  'yuv420p',
+  // x264 with 4:2:0 needs even dimensions.
+  '-vf',
+  'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+];
+
+export interface VideoClip {
+  /** An MP4 with its index at the front (+faststart), so a browser can play it while it loads. */
+  data: Buffer;
+  method: 'copy' | 'reencode';
+  /** Where the clip starts on the source timeline (a key frame when copied). */
+  startS: number;
+  durationS: number;
+}
+
+export interface CutClipOptions {
+  input: string;
+  /** Seconds from the media start (the frame source's timeline). */
+  startS: number;
+  endS: number;
+  streamIndex?: number;
+  /** Skip the stream-copy attempt. */
+  reencode?: boolean;
+  logger?: MediaLogger;
+}
+
+function clipWindow(startS: number, endS: number): void {
+  if (!Number.isFinite(startS) || startS < 0 || !Number.isFinite(endS) || !(endS > startS)) {
+    throw new InvalidInputError(`a clip needs 0 ≤ start < end, got ${startS}–${endS}`);
+  }
+  if (endS - startS > 600) throw new InvalidInputError(`a clip is at most 600 s, asked for ${endS - startS}`);
+}
+
+function startTimeOf(probe: RawProbe): number {
+  const t = Number(probe.format.start_time);
+  return Number.isFinite(t) ? t : 0;
+}
+
+/**
+ * An MP4 of [startS, endS] from a video file. When the codec fits MP4, the packets are copied
+ * from the key frame at or before startS (ffmpeg's input -ss lands exactly on it, so nothing
+ * before is lost and nothing is re-encoded); otherwise, or when copying fails, the window is
+ * decoded and re-encoded with x264, cut exactly.
+ */
+export async function cutVideoClip(o: CutClipOptions): Promise<VideoClip> {
+  clipWindow(o.startS, o.endS);
+  if (URL_SCHEME.test(o.input)) throw new InvalidInputError('clips are cut from files, not streams');
+  const logger = o.logger ?? silentLogger;
+  const probe = await probeMedia(o.input, { logger });
+  const video = probe.streams.find((s, i) =>
+    o.streamIndex === undefined ? s.codec_type === 'video' : (s.index ?? i) === o.streamIndex,
+  );
+  if (!video) throw new MediaError(`cannot read ${o.input}: no video stream`);
+  const mediaS = Number(probe.format.duration);
+  if (Number.isFinite(mediaS) && o.startS >= mediaS) {
+    throw new MediaError(
+      `cannot cut a clip from ${o.input}: it ends at ${mediaS.toFixed(3)} s, before ${o.startS} s`,
+    );
+  }
+  const map = o.streamIndex === undefined ? '0:v:0' : `0:${o.streamIndex}`;
+  const dir = await mkdtemp(join(tmpdir(), 'gridwatch-clip-'));
+  const out = join(dir, 'clip.mp4');
+  try {
+    if (!o.reencode && MP4_COPYABLE.has(String(video.codec_name))) {
+      const offset = startTimeOf(probe);
+      const keys = await listKeyframeTimes(o.input, offset + o.startS - 15, offset + o.endS, {
+        streamIndex: o.streamIndex,
+        logger,
+      }).catch(() => []);
+      // A key frame far before the window (a long GOP) would bloat the clip; re-encode instead.
+      const key = keys.filter((k) => k - offset <= o.startS + 0.0005 && k - offset >= o.startS - 15).pop();
+      if (key !== undefined) {
+        const keyS = Math.max(0, key - offset);
+        const durationS = o.endS - keyS;
+        const copy = ['-map', map, '-c', 'copy', '-an', '-sn', '-dn', '-t', durationS.toFixed(6)];
+        if (video.codec_name === 'hevc') copy.push('-tag:v', 'hvc1');
+        copy.push('-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4');
+        try {
+          // A hair past the key frame so that rounding cannot seek to the one before it.
+          const seek = ['-nostdin', '-ss', (keyS + 0.0005).toFixed(6)];
+          await runToFile([{ source: o.input, options: seek }], copy, out, o.input, logger);
+          const data = await readFile(out);
+          if (data.length > 0) return { data, method: 'copy', startS: keyS, durationS };
+        } catch (err) {
+          logger.warn(`stream copy of ${redactInput(o.input)} failed, re-encoding: ${errorMessage(err)}`);
+        }
+      }
+    }
+    const durationS = o.endS - o.startS;
+    const encode = ['-map', map, '-an', '-sn', '-dn', '-t', durationS.toFixed(6), ...CLIP_ENCODE];
+    encode.push('-movflags', '+faststart', '-f', 'mp4');
+    const seek = ['-nostdin', '-ss', o.startS.toFixed(6)];
+    await runToFile([{ source: o.input, options: seek }], encode, out, o.input, logger);
+    const data = await readFile(out);
+    if (data.length === 0)
+      throw new MediaError(`cannot cut a clip from ${o.input}: nothing in ${o.startS}–${o.endS} s`);
+    return { data, method: 'reencode', startS: o.startS, durationS };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One JPEG-encoded frame and its timestamp (seconds). */
+export interface TimedJpeg {
+  jpeg: Uint8Array;
+  ptsS: number;
+}
+
+/**
+ * An H.264 MP4 from JPEG frames with their own timestamps (a live camera's recent frames), placed
+ * on the timeline by the concat demuxer's per-file durations, so uneven capture keeps its timing.
+ */
+export async function encodeJpegClip(
+  frames: readonly TimedJpeg[],
+  o: { logger?: MediaLogger } = {},
+): Promise<VideoClip> {
+  if (frames.length < 2) throw new InvalidInputError('a clip needs at least two frames');
+  for (let i = 1; i < frames.length; i++) {
+    if (!(frames[i]!.ptsS > frames[i - 1]!.ptsS))
+      throw new InvalidInputError('frame timestamps must increase');
+  }
+  const first = frames[0]!.ptsS;
+  const last = frames[frames.length - 1]!.ptsS;
+  clipWindow(0, last - first);
+  const step = (last - first) / (frames.length - 1);
+  const dir = await mkdtemp(join(tmpdir(), 'gridwatch-clip-'));
+  try {
+    const lines = ['ffconcat version 1.0'];
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      const file = join(dir, `f${String(i).padStart(6, '0')}.jpg`);
+      await writeFile(file, f.jpeg);
+      lines.push(`file '${file.replace(/'/g, "'\\''")}'`);
+      lines.push(`duration ${((frames[i + 1]?.ptsS ?? f.ptsS + step) - f.ptsS).toFixed(6)}`);
+    }
+    // The demuxer drops the duration of the last still image unless that image is listed again.
+    lines.push(lines[lines.length - 2]!);
+    const list = join(dir, 'frames.ffconcat');
+    await writeFile(list, `${lines.join('\n')}\n`);
+    const out = join(dir, 'clip.mp4');
+    const encode = [
+      '-map',
+      '0:v:0',
+      ...CLIP_ENCODE,
+      '-fps_mode',
+      'vfr',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+    ];
+    await runToFile(
+      [{ source: list, options: ['-nostdin', '-f', 'concat', '-safe', '0'] }],
+      encode,
+      out,
+      'the buffered frames',
+      o.logger ?? silentLogger,
+    );
+    return { data: await readFile(out), method: 'reencode', startS: first, durationS: last - first + step };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
