@@ -69,7 +69,15 @@ export interface Case {
   updatedAt: string;
 }
 
-export type CaseAction = 'created' | 'confirmed' | 'rejected' | 'dispatched' | 'closed' | 'expired';
+export type CaseAction =
+  | 'created'
+  | 'confirmed'
+  | 'rejected'
+  | 'dispatched'
+  | 'closed'
+  | 'expired'
+  /** The receiving department reported the case handled; the status stays dispatched. */
+  | 'handled';
 
 export interface CaseEvent {
   id: number;
