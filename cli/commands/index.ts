@@ -4,6 +4,7 @@ import { evalCommand } from './eval-command.js';
 import { framesCommand } from './frames-command.js';
 import { keysCommand } from './keys-command.js';
 import { probeCommand } from './probe-command.js';
+import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 import { synthCommand } from './synth-command.js';
 import { telemetryCommand } from './telemetry-command.js';
@@ -11,6 +12,7 @@ import { telemetryCommand } from './telemetry-command.js';
 /** Every CLI command, in the order `gridwatch --help` lists them. */
 export const commands: Command[] = [
   detectCommand,
+  runCommand,
   probeCommand,
   telemetryCommand,
   framesCommand,

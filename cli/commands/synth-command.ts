@@ -9,6 +9,7 @@ import {
 } from '../../fixtures/dataset-writer.js';
 import { configureMedia } from '../../repositories/media-repository.js';
 import { UsageError, type Command } from '../command.js';
+import { runSynthScenarios, synthScenariosUsage } from './synth-scenarios.js';
 
 const usage = `gridwatch synth dataset --out <dir> --n <count> --seed <seed> [options]
 
@@ -23,7 +24,9 @@ Options:
   --height <px>        image height (default 384)
   --drone-share <0-1>  share of drone views (default 0.4)
   --format jpg|png     image format (default jpg)
-  --jobs <n>           render in n processes (default 1)`;
+  --jobs <n>           render in n processes (default 1)
+
+${synthScenariosUsage}`;
 
 function int(name: string, v: string | undefined, min: number, fallback?: number): number {
   if (v === undefined) {
@@ -54,11 +57,14 @@ function renderShard(args: string[], start: number, end: number): Promise<Datase
 
 export const synthCommand: Command = {
   name: 'synth',
-  summary: 'render a synthetic training dataset',
+  summary: 'render a synthetic training dataset or the violation scenarios',
   usage,
   async run(args, { io }) {
     const [sub, ...rest] = args;
-    if (sub !== 'dataset') throw new UsageError(`unknown subcommand '${sub ?? ''}' (expected 'dataset')`);
+    if (sub === 'scenarios') return runSynthScenarios(rest, io);
+    if (sub !== 'dataset') {
+      throw new UsageError(`unknown subcommand '${sub ?? ''}' (expected 'dataset' or 'scenarios')`);
+    }
     const { values } = parseArgs({
       args: rest,
       options: {

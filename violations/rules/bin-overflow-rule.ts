@@ -1,9 +1,9 @@
 import type { BinOverflowParams } from '../config/rule-params.js';
-import { steadyBox } from '../tracker/stationary.js';
 import type { TrackState } from '../tracker/track-types.js';
 import { touchesBin } from './bin-contact.js';
 import type { RuleContext, ViolationCandidate } from './rule-types.js';
-import { passesTrackGates, presenceRatio, trackConfidence } from './track-gates.js';
+import { passesTrackGates, presenceRatio } from './track-gates.js';
+import { dwellStart, trackCandidate, trackFoot } from './track-candidate.js';
 import { WindowStartRefs } from './window-start-refs.js';
 
 /**
@@ -45,48 +45,35 @@ export class BinOverflowRule {
     enforcedSince: number,
   ): ViolationCandidate | null {
     if (!ctx.seenThisFrame(track) || !passesTrackGates(track, this.params, ctx.timeS)) return null;
-    const box = steadyBox(track);
-    const { width, height } = ctx.frame;
-    const u = (box[0] + box[2]) / 2;
-    const v = box[3];
-    const xn = u / width;
-    const yn = v / height;
-    if (ctx.zones.isMasked(xn, yn)) return null;
+    const foot = trackFoot(track, ctx);
+    if (!foot) return null;
     const zone =
-      ctx.zones.firstAt(xn, yn, ['bin_area']) ??
-      ctx.zones.firstAt(xn, yn, [
+      ctx.zones.firstAt(foot.xn, foot.yn, ['bin_area']) ??
+      ctx.zones.firstAt(foot.xn, foot.yn, [
         'pavement',
         'roadway',
         'no_parking',
         'construction_site',
         'vending_allowed',
       ]);
-    const sinceS = Math.max(track.firstSeenS, enforcedSince);
-    const start =
-      track.firstSeenS >= enforcedSince
-        ? track.first
-        : this.windowStarts.refFor(track.id, sinceS, track.last);
-    const ground = ctx.locator.locate(u, v, width, height, ctx.pose);
+    const { sinceS, start } = dwellStart(
+      track,
+      track.firstSeenS,
+      track.first,
+      enforcedSince,
+      this.windowStarts,
+    );
     const met =
       ctx.timeS - sinceS >= this.params.minDwellSeconds &&
       presenceRatio(track) >= this.params.minPresenceRatio;
-    const candidate: ViolationCandidate = {
+    return trackCandidate(track, ctx, foot, {
       type: 'bin_overflow',
       zoneId: zone?.id ?? 'frame',
       met,
-      timeS: ctx.timeS,
       sinceS,
-      trackIds: [track.id],
-      anchor: { box, point: [xn, yn], ...(ground ? { ground } : {}) },
       start,
-      current: track.last,
-      best: track.best,
-      bestQuality: track.bestQuality,
-      confidence: trackConfidence(track),
       ruleParams: this.params,
-    };
-    if (ground) candidate.ground = ground;
-    return candidate;
+    });
   }
 
   snapshot(): unknown {

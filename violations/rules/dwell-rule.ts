@@ -1,10 +1,10 @@
 import type { DetectionLabel } from '../../detector/canonical-labels.js';
 import type { TrackRuleParams } from '../config/rule-params.js';
-import { steadyBox } from '../tracker/stationary.js';
 import type { TrackState } from '../tracker/track-types.js';
 import type { RuleType } from '../violation-types.js';
 import type { RuleContext, ViolationCandidate } from './rule-types.js';
-import { passesTrackGates, trackConfidence } from './track-gates.js';
+import { passesTrackGates } from './track-gates.js';
+import { dwellStart, trackCandidate, trackFoot } from './track-candidate.js';
 import { WindowStartRefs } from './window-start-refs.js';
 
 export interface DwellRuleSpec {
@@ -53,37 +53,26 @@ export class DwellRule {
     const stationarySince = track.stationarySince;
     if (!ctx.seenThisFrame(track) || !track.stationary || stationarySince === null) return null;
     if (!passesTrackGates(track, this.params, ctx.timeS)) return null;
-    const box = steadyBox(track);
-    const { width, height } = ctx.frame;
-    const u = (box[0] + box[2]) / 2;
-    const v = box[3];
-    const xn = u / width;
-    const yn = v / height;
-    if (ctx.zones.isMasked(xn, yn)) return null;
-    const zoneId = this.spec.zoneFor(xn, yn, track, ctx);
+    const foot = trackFoot(track, ctx);
+    if (!foot) return null;
+    const zoneId = this.spec.zoneFor(foot.xn, foot.yn, track, ctx);
     if (zoneId === null) return null;
 
-    const sinceS = Math.max(stationarySince, enforcedSince);
-    const start =
-      stationarySince >= enforcedSince ? track.start : this.windowStarts.refFor(track.id, sinceS, track.last);
-    const ground = ctx.locator.locate(u, v, width, height, ctx.pose);
-    const candidate: ViolationCandidate = {
+    const { sinceS, start } = dwellStart(
+      track,
+      stationarySince,
+      track.start,
+      enforcedSince,
+      this.windowStarts,
+    );
+    return trackCandidate(track, ctx, foot, {
       type: this.spec.type,
       zoneId,
       met: ctx.timeS - sinceS >= this.params.minDwellSeconds,
-      timeS: ctx.timeS,
       sinceS,
-      trackIds: [track.id],
-      anchor: { box, point: [xn, yn], ...(ground ? { ground } : {}) },
       start,
-      current: track.last,
-      best: track.best,
-      bestQuality: track.bestQuality,
-      confidence: trackConfidence(track),
       ruleParams: this.params,
-    };
-    if (ground) candidate.ground = ground;
-    return candidate;
+    });
   }
 
   snapshot(): unknown {
