@@ -4,6 +4,8 @@ import type { AppConfig } from '../common/app-config.js';
 import { loadCategoryCodes } from '../cases/category-codes.js';
 import { migrate } from '../repositories/database-migrations.js';
 import { embeddedDataDir, openDatabase, type Database } from '../repositories/database-repository.js';
+import { createObjectStorage } from '../storage/create-storage.js';
+import { DispatchPoller } from '../dispatch/dispatch-poller.js';
 import { buildApp } from './app.js';
 import { createServices } from './app-services.js';
 
@@ -37,17 +39,30 @@ export async function createApiRuntime(
   const codes = await loadCategoryCodes({ path: config.categoryCodesPath, regionCode: config.regionCode });
   const { db, applied } = await openStore(config);
   try {
-    const app = await buildApp(createServices(db, { codes }), {
+    const services = createServices(db, {
+      codes,
+      storage: createObjectStorage(config),
+      dataDir: config.dataDir,
+      uploadMaxBytes: config.uploadMaxBytes,
+    });
+    const app = await buildApp(services, {
       corsOrigins: config.corsOrigins,
       rateLimitPerMinute: config.rateLimitPerMinute,
       logger: opts.logger,
     });
+    // Embedded dispatch: due webhook deliveries are sent from this process. Queue workers may
+    // share the work; deliveries are claimed with row locks, so none is sent twice at once.
+    const poller = new DispatchPoller(services.dispatch, {
+      onError: (err) => app.log.error({ err }, 'dispatch round failed'),
+    });
+    poller.start();
     return {
       app,
       db,
       applied,
       async close() {
         try {
+          await poller.stop();
           await app.close();
         } finally {
           await db.close();

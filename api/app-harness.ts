@@ -7,6 +7,9 @@ import { loadCategoryCodes } from '../cases/category-codes.js';
 import { migrate } from '../repositories/database-migrations.js';
 import type { Database } from '../repositories/database-repository.js';
 import { openScratchDatabase, type ScratchDatabase } from '../repositories/database-scratch.js';
+import type { ObjectStorage } from '../storage/object-storage.js';
+import type { DispatchOptions } from '../dispatch/dispatch-service.js';
+import type { FlightQueue } from '../flights/flight-queue.js';
 import { buildApp, type AppOptions } from './app.js';
 import { createServices, type AppServices } from './app-services.js';
 import { ROLES, type Role } from './auth/roles.js';
@@ -32,12 +35,26 @@ export interface AppHarness {
 export interface HarnessOptions extends AppOptions {
   instances?: number;
   regionCode?: string;
+  /** Evidence store shared by the instances; in memory when omitted. */
+  storage?: ObjectStorage;
+  /** Where flight uploads go; a folder in the system temp dir when omitted. */
+  dataDir?: string;
+  uploadMaxBytes?: number;
+  flightQueue?: FlightQueue;
+  dispatch?: DispatchOptions;
 }
 
 export async function startInstance(db: Database, opts: HarnessOptions = {}): Promise<AppInstance> {
   const applied = await migrate(db);
   const codes = await loadCategoryCodes({ regionCode: opts.regionCode });
-  const services = createServices(db, { codes });
+  const services = createServices(db, {
+    codes,
+    storage: opts.storage,
+    dataDir: opts.dataDir,
+    uploadMaxBytes: opts.uploadMaxBytes,
+    flightQueue: opts.flightQueue,
+    dispatch: opts.dispatch,
+  });
   const app = await buildApp(services, { rateLimitPerMinute: 100_000, ...opts });
   return { app, services, applied };
 }

@@ -11,7 +11,13 @@ import { assertStorable } from './input-guard.js';
 import { installOpenApi } from './plugins/openapi-docs.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
 import { caseRoutes } from './routes/case-routes.js';
+import { dispatchRoutes } from './routes/dispatch-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
+import { exportRoutes } from './routes/export-routes.js';
+import { flightRoutes } from './routes/flight-routes.js';
+import { evidenceRoutes } from './routes/evidence-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
+import { reviewRoutes } from './routes/review-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
 
 export interface AppOptions {
@@ -19,6 +25,10 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   logger?: FastifyServerOptions['logger'];
   version?: string;
+  /** Folder of the built review page (default dist/review); tests pass one they built. */
+  reviewAssetsDir?: string;
+  /** Interval of keep-alive comments on the live case stream (default 15 s). */
+  streamHeartbeatMs?: number;
 }
 
 export async function buildApp(services: AppServices, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -45,7 +55,17 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
     });
     await api.register(operationsRoutes, { db: services.db, metrics: services.metrics });
     await api.register(caseRoutes, { cases: services.cases });
+    await api.register(evidenceRoutes, { evidence: services.evidence });
     await api.register(sourceRoutes, { sources: services.sources });
+    await api.register(reviewRoutes, {
+      codes: services.codes,
+      sources: services.sources,
+      assetsDir: options.reviewAssetsDir,
+    });
+    await api.register(eventRoutes, { stream: services.caseStream, heartbeatMs: options.streamHeartbeatMs });
+    await api.register(dispatchRoutes, { dispatch: services.dispatch, keys: services.keys });
+    await api.register(flightRoutes, { flights: services.flights });
+    await api.register(exportRoutes, { exports: services.exports });
   });
 
   return app;

@@ -24,7 +24,22 @@ export interface AppConfig {
   categoryCodesPath: string | undefined;
   /** 6-digit administrative division code that prefixes numeric category codes into full item codes. */
   regionCode: string | undefined;
+  /** Largest drone flight video `POST /flights` accepts, in bytes (default 4 GiB). */
+  uploadMaxBytes: number;
+  /** Where evidence files go: `<dataDir>/evidence` (local) or an S3-compatible bucket. */
+  storage: StorageConfig;
 }
+
+export type StorageConfig =
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      endpoint: string;
+      bucket: string;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -67,6 +82,36 @@ function regionFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw;
 }
 
+function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
+  const kind = optional(env, 'GRIDWATCH_STORAGE') ?? 'local';
+  if (kind === 'local') return { kind };
+  if (kind !== 's3') throw new InvalidInputError(`GRIDWATCH_STORAGE must be local or s3, got '${kind}'`);
+  const names = ['ENDPOINT', 'BUCKET', 'ACCESS_KEY_ID', 'SECRET_ACCESS_KEY'] as const;
+  const missing = names.filter((n) => optional(env, `GRIDWATCH_S3_${n}`) === undefined);
+  if (missing.length) {
+    throw new InvalidInputError(
+      `GRIDWATCH_STORAGE=s3 needs ${missing.map((n) => `GRIDWATCH_S3_${n}`).join(', ')}`,
+    );
+  }
+  const endpoint = optional(env, 'GRIDWATCH_S3_ENDPOINT') as string;
+  if (!/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/.test(endpoint)) {
+    throw new InvalidInputError(`GRIDWATCH_S3_ENDPOINT must be an http(s) URL, got '${endpoint}'`);
+  }
+  const bucket = optional(env, 'GRIDWATCH_S3_BUCKET') as string;
+  // Path-style bucket names: S3's rules (3–63 of a–z, 0–9, '.', '-'), which every compatible store accepts.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new InvalidInputError(`GRIDWATCH_S3_BUCKET is not a valid bucket name: '${bucket}'`);
+  }
+  return {
+    kind,
+    endpoint,
+    bucket,
+    region: optional(env, 'GRIDWATCH_S3_REGION') ?? 'us-east-1',
+    accessKeyId: optional(env, 'GRIDWATCH_S3_ACCESS_KEY_ID') as string,
+    secretAccessKey: optional(env, 'GRIDWATCH_S3_SECRET_ACCESS_KEY') as string,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cores = Math.max(1, cpus().length);
   return {
@@ -80,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: intFrom(env, 'GRIDWATCH_RATE_LIMIT', 600, 1, 1_000_000),
     categoryCodesPath: optional(env, 'GRIDWATCH_CATEGORY_CODES'),
     regionCode: regionFrom(env, 'GRIDWATCH_REGION_CODE'),
+    uploadMaxBytes: intFrom(env, 'GRIDWATCH_UPLOAD_MAX_BYTES', 4 * 1024 ** 3, 1024 * 1024, 2 ** 45),
+    storage: storageFrom(env),
   };
 }

@@ -13,7 +13,7 @@ import type {
 } from '../cases/case-model.js';
 import type { Queryable } from './database-repository.js';
 
-interface CaseRow {
+export interface CaseRow {
   id: string;
   seq: number;
   violation_id: string;
@@ -59,7 +59,7 @@ interface EventRow {
   details: Record<string, unknown>;
 }
 
-function toCase(r: CaseRow): Case {
+export function toCase(r: CaseRow): Case {
   return {
     id: r.id,
     violationId: r.violation_id,

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../common/errors.js';
-import type { Database, QueryResult, Queryable } from './database-repository.js';
+import { assertChannelName, type Database, type QueryResult, type Queryable } from './database-repository.js';
 
 interface PgliteLike {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
@@ -81,6 +81,14 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     // PGlite has one connection and queues other callers behind an open transaction.
     transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
       pglite.transaction((tx) => fn(wrap(tx))),
+    // One in-process connection: notifications are never lost, so onGap is never called.
+    async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+      assertChannelName(channel);
+      const unlisten = await pglite.listen(channel, onPayload);
+      return async () => {
+        if (!pglite.closed) await unlisten();
+      };
+    },
     async close(): Promise<void> {
       try {
         if (!pglite.closed) await pglite.close();

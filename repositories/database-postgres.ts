@@ -1,6 +1,6 @@
 /** The pg driver behind the Database interface. Only this file imports pg. */
 import pg from 'pg';
-import type { Database, QueryResult, Queryable } from './database-repository.js';
+import { assertChannelName, type Database, type QueryResult, type Queryable } from './database-repository.js';
 
 const INT8_OID = 20;
 
@@ -41,6 +41,70 @@ export function openPostgres(url: string, opts: { schema?: string | undefined } 
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const root = wrap(pool);
+  const listeners = new Set<() => Promise<void>>();
+
+  /**
+   * LISTEN needs a connection of its own for as long as it lasts, so it never comes from the pool.
+   * A lost connection is re-opened after a pause and reported through onGap.
+   */
+  async function listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onGap?: () => void,
+  ): Promise<() => Promise<void>> {
+    assertChannelName(channel);
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: url, types });
+      c.on('notification', (m) => {
+        if (m.channel === channel && m.payload !== undefined) onPayload(m.payload);
+      });
+      c.on('error', () => lost(c));
+      c.on('end', () => lost(c));
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+      } catch (err) {
+        await c.end().catch(() => {});
+        throw err;
+      }
+      if (stopped) await c.end().catch(() => {});
+      else client = c;
+    };
+    const reconnectLater = (): void => {
+      retry = setTimeout(() => {
+        connect().then(
+          () => {
+            if (!stopped) onGap?.();
+          },
+          () => {
+            if (!stopped) reconnectLater();
+          },
+        );
+      }, 1000);
+      retry.unref();
+    };
+    function lost(c: pg.Client): void {
+      if (stopped || client !== c) return;
+      client = undefined;
+      c.end().catch(() => {});
+      reconnectLater();
+    }
+    await connect();
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      clearTimeout(retry);
+      listeners.delete(stop);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+    };
+    listeners.add(stop);
+    return stop;
+  }
+
   return {
     kind: 'postgres',
     query: root.query,
@@ -63,7 +127,9 @@ export function openPostgres(url: string, opts: { schema?: string | undefined } 
         client.release(broken);
       }
     },
+    listen,
     async close(): Promise<void> {
+      await Promise.allSettled([...listeners].map((stop) => stop()));
       await pool.end();
     },
   };

@@ -19,7 +19,22 @@ export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Commits when fn resolves, rolls back when it throws; fn must use only the handle it is given. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls onPayload for each NOTIFY on channel (lowercase letters, digits, _) committed by any
+   * connection, this process or another, until the returned function is called. onGap is called
+   * after a lost connection was re-established: notifications in between are gone, re-read state.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onGap?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** LISTEN takes an identifier, not a parameter: only plain lowercase names are accepted. */
+export function assertChannelName(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid notification channel '${channel}'`);
 }
 
 export interface DatabaseOptions {

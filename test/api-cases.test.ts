@@ -6,6 +6,7 @@ import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { Case } from '../cases/case-model.js';
 import type { ViolationInput } from '../cases/violation-input.js';
+import { violationMaker } from './support/violation-input.js';
 import { postgresReachable } from '../repositories/database-scratch.js';
 
 const PG_URL =
@@ -40,20 +41,16 @@ const CAMERA = {
   rules: { illegal_parking: { minDwellSeconds: 240 } },
 };
 
-function violation(over: Partial<ViolationInput> = {}): ViolationInput {
-  return {
-    violationId: `v-${randomUUID()}`,
-    type: 'illegal_parking',
-    confidence: 0.8,
-    sourceId: 'cam-api',
-    zoneId: 'bus-stop',
-    location: { lat: 30.27, lon: 120.15 },
-    firstSeen: '2026-03-01T08:00:00Z',
-    lastSeen: '2026-03-01T08:04:00Z',
-    dwellSeconds: 240,
-    ...over,
-  };
-}
+const violation = violationMaker({
+  type: 'illegal_parking',
+  confidence: 0.8,
+  sourceId: 'cam-api',
+  zoneId: 'bus-stop',
+  location: { lat: 30.27, lon: 120.15 },
+  firstSeen: '2026-03-01T08:00:00Z',
+  lastSeen: '2026-03-01T08:04:00Z',
+  dwellSeconds: 240,
+});
 
 describe.each(engines)('API on $engine', ({ kind, available }) => {
   if (!available) {
@@ -77,7 +74,12 @@ describe.each(engines)('API on $engine', ({ kind, available }) => {
     (await h.services.cases.upsertFromViolation(violation(over))).case;
 
   it('two instances starting together applied the migrations once and both serve', async () => {
-    expect(h.instances.flatMap((i) => i.applied)).toEqual(['0001_init.sql']);
+    expect(h.instances.flatMap((i) => i.applied)).toEqual([
+      '0001_init.sql',
+      '0002_evidence.sql',
+      '0003_case_feed_and_dispatch.sql',
+      '0004_flights.sql',
+    ]);
     for (const i of h.instances) expect((await i.app.inject({ url: '/ready' })).statusCode).toBe(200);
   });
 

@@ -81,9 +81,14 @@ describe.each(engines)('case store on $engine', ({ kind, available }) => {
   });
 
   it('applies each migration once when two instances start together', async () => {
-    expect(concurrentMigrations.flat()).toEqual(['0001_init.sql']);
+    expect(concurrentMigrations.flat()).toEqual([
+      '0001_init.sql',
+      '0002_evidence.sql',
+      '0003_case_feed_and_dispatch.sql',
+      '0004_flights.sql',
+    ]);
     const rows = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
-    expect(rows.rows[0]?.n).toBe(1);
+    expect(rows.rows[0]?.n).toBe(4);
     expect(await migrate(db)).toEqual([]);
   });
 

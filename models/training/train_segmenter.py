@@ -229,6 +229,10 @@ def parse_args():
     ap.add_argument("--decoder", type=int, default=64, help="decoder channels")
     ap.add_argument("--out-stride", type=int, choices=(2, 4), default=2, help="exported logits at 1/2 or 1/4 of input")
     ap.add_argument("--threads", type=int, default=2)
+    # A CPU budget gives thousands of steps, not the 100k+ that 0.9998 is meant for: a shorter
+    # average still smooths the last epochs without lagging behind the improving weights.
+    ap.add_argument("--ema-decay", type=float, default=0.999)
+    ap.add_argument("--ema-tau", type=float, default=500.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--val-every", type=int, default=5)
@@ -276,7 +280,7 @@ def main() -> None:
     spe = n // bs
     opt = torch.optim.AdamW(C.param_groups(model, a.weight_decay), lr=a.lr, foreach=True)
     sched = C.BudgetSchedule(a.lr, a.epochs * spe, warmup_steps=min(300, 2 * spe), budget_s=budget)
-    ema = C.ModelEMA(model)
+    ema = C.ModelEMA(model, decay=a.ema_decay, tau=a.ema_tau)
     start_epoch, step, history, prior_seconds = 0, 0, [], 0.0
     if a.resume:
         ck = torch.load(a.resume, map_location="cpu")
