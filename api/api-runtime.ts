@@ -6,8 +6,9 @@ import { migrate } from '../repositories/database-migrations.js';
 import { embeddedDataDir, openDatabase, type Database } from '../repositories/database-repository.js';
 import { createObjectStorage } from '../storage/create-storage.js';
 import { DispatchPoller } from '../dispatch/dispatch-poller.js';
+import type { FlightQueue } from '../flights/flight-queue.js';
 import { buildApp } from './app.js';
-import { createServices } from './app-services.js';
+import { createServices, type AppServices } from './app-services.js';
 
 /** Opens the configured store and brings its schema up to date; migrations never run twice. */
 export async function openStore(config: AppConfig): Promise<{ db: Database; applied: string[] }> {
@@ -26,6 +27,7 @@ export async function openStore(config: AppConfig): Promise<{ db: Database; appl
 export interface ApiRuntime {
   app: FastifyInstance;
   db: Database;
+  services: AppServices;
   applied: string[];
   /** Stops accepting requests, lets running ones finish, then closes the store. */
   close(): Promise<void>;
@@ -33,7 +35,11 @@ export interface ApiRuntime {
 
 export async function createApiRuntime(
   config: AppConfig,
-  opts: { logger?: FastifyServerOptions['logger'] } = {},
+  opts: {
+    logger?: FastifyServerOptions['logger'];
+    /** Where accepted flights go (BullMQ or in-process); they wait in 'queued' when omitted. */
+    flightQueue?: FlightQueue | undefined;
+  } = {},
 ): Promise<ApiRuntime> {
   // Read the code table before touching the store, so a bad table fails fast and leaves nothing open.
   const codes = await loadCategoryCodes({ path: config.categoryCodesPath, regionCode: config.regionCode });
@@ -44,6 +50,7 @@ export async function createApiRuntime(
       storage: createObjectStorage(config),
       dataDir: config.dataDir,
       uploadMaxBytes: config.uploadMaxBytes,
+      flightQueue: opts.flightQueue,
     });
     const app = await buildApp(services, {
       corsOrigins: config.corsOrigins,
@@ -59,6 +66,7 @@ export async function createApiRuntime(
     return {
       app,
       db,
+      services,
       applied,
       async close() {
         try {

@@ -3,7 +3,10 @@
  * refuses zones and rules the engine could not run. The API-only fields (stream URL, enabled
  * flag, address) are not the pipeline's business and are left out of what it sees.
  */
-import { parseSourceConfig } from '../violations/config/source-config.js';
+import {
+  parseSourceConfig,
+  type SourceConfig as PipelineSourceConfig,
+} from '../violations/config/source-config.js';
 import type { SourceConfig, SourceValidator } from './source-service.js';
 
 const PIPELINE_FIELDS = [
@@ -17,9 +20,14 @@ const PIPELINE_FIELDS = [
   'rules',
 ] as const;
 
-export const validateWithPipeline: SourceValidator = (config: SourceConfig) => {
+/** The pipeline's view of a stored source (camera workers run it); throws InvalidInputError. */
+export function toPipelineSource(config: SourceConfig): PipelineSourceConfig {
   const part = Object.fromEntries(
     PIPELINE_FIELDS.filter((f) => config[f] !== undefined).map((f) => [f, config[f]]),
   );
-  parseSourceConfig(part, `for source '${config.id}'`);
+  return parseSourceConfig(part, `for source '${config.id}'`);
+}
+
+export const validateWithPipeline: SourceValidator = (config: SourceConfig) => {
+  toPipelineSource(config);
 };

@@ -28,6 +28,21 @@ export interface AppConfig {
   uploadMaxBytes: number;
   /** Where evidence files go: `<dataDir>/evidence` (local) or an S3-compatible bucket. */
   storage: StorageConfig;
+  /** REDIS_URL: BullMQ queues for scale-out; unset means embedded, in-process flight analysis. */
+  redisUrl: string | undefined;
+  /** Prefix of every BullMQ key, so several deployments (or tests) can share one Redis. */
+  queuePrefix: string;
+  /** Jobs one worker process runs at once. */
+  workerConcurrency: number;
+  /** Detector for `gridwatch run` defaults and workers: a models/ name or a manifest path; unset: the bundled one. */
+  detectorModel: string | undefined;
+  /** ONNX weights overriding the detector manifest's (catalogue manifests bundle none). */
+  detectorWeights: string | undefined;
+  /** Soil segmenter (models/ name or manifest path); unset: the bundled one, when present. */
+  segmenterModel: string | undefined;
+  segmenterWeights: string | undefined;
+  /** Live cameras one worker process runs at once (leased per camera); 0: none. */
+  camerasPerWorker: number;
 }
 
 export type StorageConfig =
@@ -74,6 +89,15 @@ function originsFrom(env: NodeJS.ProcessEnv, name: string): string[] {
   return origins;
 }
 
+function queuePrefixFrom(env: NodeJS.ProcessEnv, name: string): string {
+  const raw = optional(env, name) ?? 'gridwatch';
+  // Braces allowed for Redis Cluster hash tags ({gridwatch}); no spaces or other separators.
+  if (!/^[A-Za-z0-9_.{}-]{1,64}$/.test(raw)) {
+    throw new InvalidInputError(`${name} must be 1-64 of letters, digits, _ . - { }, got '${raw}'`);
+  }
+  return raw;
+}
+
 function regionFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = optional(env, name);
   if (raw !== undefined && !/^\d{6}$/.test(raw)) {
@@ -114,8 +138,16 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cores = Math.max(1, cpus().length);
+  const workerConcurrency = intFrom(env, 'GRIDWATCH_WORKER_CONCURRENCY', 1, 1, 64);
   return {
-    ortThreads: intFrom(env, 'GRIDWATCH_ORT_THREADS', cores, 1, 64),
+    // Concurrent inferences × threads each should not exceed the cores.
+    ortThreads: intFrom(
+      env,
+      'GRIDWATCH_ORT_THREADS',
+      Math.max(1, Math.floor(cores / workerConcurrency)),
+      1,
+      64,
+    ),
     sharpConcurrency: intFrom(env, 'GRIDWATCH_SHARP_CONCURRENCY', 1, 1, 64),
     dataDir: env.GRIDWATCH_DATA_DIR || './data',
     host: optional(env, 'GRIDWATCH_HOST') ?? '127.0.0.1',
@@ -127,5 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     regionCode: regionFrom(env, 'GRIDWATCH_REGION_CODE'),
     uploadMaxBytes: intFrom(env, 'GRIDWATCH_UPLOAD_MAX_BYTES', 4 * 1024 ** 3, 1024 * 1024, 2 ** 45),
     storage: storageFrom(env),
+    redisUrl: optional(env, 'REDIS_URL'),
+    queuePrefix: queuePrefixFrom(env, 'GRIDWATCH_QUEUE_PREFIX'),
+    workerConcurrency,
+    detectorModel: optional(env, 'GRIDWATCH_DETECTOR_MODEL'),
+    detectorWeights: optional(env, 'GRIDWATCH_DETECTOR_WEIGHTS'),
+    segmenterModel: optional(env, 'GRIDWATCH_SEGMENTER_MODEL'),
+    segmenterWeights: optional(env, 'GRIDWATCH_SEGMENTER_WEIGHTS'),
+    camerasPerWorker: intFrom(env, 'GRIDWATCH_CAMERAS_PER_WORKER', 4, 0, 256),
   };
 }

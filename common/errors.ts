@@ -34,6 +34,24 @@ export class MediaError extends GridwatchError {
   }
 }
 
+/**
+ * A job that can never succeed however often it is retried: corrupt or unsupported media, a
+ * flight whose source no longer exists. Job handlers throw it; the queue repository turns it into
+ * BullMQ's UnrecoverableError so the job fails at once, without its remaining attempts.
+ */
+export class PermanentJobError extends GridwatchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'PERMANENT_JOB_FAILURE', options);
+  }
+}
+
+/** The job queue (Redis) cannot be reached right now; the API answers 503, callers may retry. */
+export class QueueUnavailableError extends GridwatchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'QUEUE_UNAVAILABLE', options);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

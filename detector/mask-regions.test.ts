@@ -1,17 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { findMaskRegions, polygonArea } from './mask-regions.js';
-
-/** Small deterministic PRNG so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test/support/seeded-random.js';
 
 /** Reference labelling by plain union-find, 8-connectivity. */
 function referenceComponents(grid: Uint8Array, w: number, h: number, value: number): Int32Array {

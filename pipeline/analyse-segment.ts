@@ -5,13 +5,9 @@
  * different workers; the violation engine sees them only later, in timestamp order.
  */
 import { InvalidInputError } from '../common/errors.js';
-import type { Detection } from '../detector/types.js';
 import { FileFrameSource } from '../video/file-frame-source.js';
-import { MotionGate, type MotionGateOptions } from '../video/motion-gate.js';
 import { segmentOwns, segmentWindow, type Segment } from '../video/segments.js';
-import type { SourceConfig } from '../violations/config/source-config.js';
-import { boxAppearance } from './appearance-vector.js';
-import { poseAt } from './drone-pose.js';
+import { FrameAnalyser, sourceNeedsSoil, type AnalyseOptions } from './frame-analyser.js';
 import {
   silentPipelineLogger,
   type FrameDetector,
@@ -21,19 +17,10 @@ import {
   type PipelineLogger,
   type ProgressCallback,
   type SegmentAnalysis,
-  type SegmentStats,
   type VideoPlan,
 } from './pipeline-types.js';
 
-export interface AnalyseOptions {
-  /**
-   * Cameras: skip frames in which nothing moved (a static scene is re-analysed at least every
-   * `forceEveryS`, 10 s by default). False analyses every sampled frame. Drones are never gated.
-   */
-  motionGate?: boolean | MotionGateOptions;
-  /** Cameras: segment soil at most this often, in seconds (default 10); drones: every frame. */
-  soilIntervalS?: number;
-}
+export { sourceNeedsSoil, type AnalyseOptions };
 
 export interface AnalyseSegmentInput {
   plan: VideoPlan;
@@ -52,8 +39,6 @@ export interface AnalyseSegmentDeps {
   signal?: AbortSignal;
 }
 
-const DEFAULT_SOIL_INTERVAL_S = 10;
-
 const defaultOpenFrames: FrameSourceFactory = (w) =>
   FileFrameSource.open(w.path, {
     info: w.info,
@@ -64,12 +49,6 @@ const defaultOpenFrames: FrameSourceFactory = (w) =>
     height: w.height,
   });
 
-/** Whether the source has a soil rule that segmentation would feed. */
-export function sourceNeedsSoil(s: SourceConfig): boolean {
-  if (!s.rules.exposed_soil.enabled) return false;
-  return s.kind === 'drone' || s.zones.some((z) => z.type === 'construction_site');
-}
-
 export function needsSoil(plan: VideoPlan): boolean {
   return sourceNeedsSoil(plan.source);
 }
@@ -79,11 +58,6 @@ function expectedFrames(plan: VideoPlan, segment: Segment): number | null {
   const rate = plan.sampleFps ?? plan.media.video.frameRate;
   if (end === null || rate === null) return null;
   return Math.max(0, Math.round((end - segment.startS) * rate));
-}
-
-function usableDetections(detections: readonly Detection[]): Detection[] {
-  // Only what the engine can use travels on: unmapped model classes would just be counted and dropped.
-  return detections.filter((d) => d.canonical !== null);
 }
 
 export async function analyseSegment(
@@ -98,16 +72,15 @@ export async function analyseSegment(
   }
   const logger = deps.logger ?? silentPipelineLogger;
   const isDrone = plan.source.kind === 'drone';
-  const warnings: string[] = [];
-  const soilWanted = needsSoil(plan);
-  const segmenter = soilWanted ? deps.segmenter : undefined;
-  if (soilWanted && !segmenter) {
-    warnings.push('exposed_soil is on for this source but no soil segmenter was given: soil is not analysed');
-  }
-  const soilEveryS = isDrone ? 0 : (opts.soilIntervalS ?? DEFAULT_SOIL_INTERVAL_S);
-  const gateOpts = opts.motionGate ?? true;
-  const gate = !isDrone && gateOpts !== false ? new MotionGate(gateOpts === true ? {} : gateOpts) : null;
-  const telemetry = isDrone ? (plan.telemetry?.records ?? null) : null;
+  const analyser = new FrameAnalyser({
+    source: plan.source,
+    detector: deps.detector,
+    segmenter: deps.segmenter,
+    options: opts,
+    telemetry: plan.telemetry?.records ?? null,
+    focal35mm: plan.focal35mm,
+  });
+  const warnings: string[] = [...analyser.warnings];
 
   const source = await (deps.openFrames ?? defaultOpenFrames)({
     path: plan.video,
@@ -117,53 +90,20 @@ export async function analyseSegment(
     width: plan.frameWidth,
     height: plan.frameHeight,
   });
-  const stats: SegmentStats = {
-    decoded: 0,
-    analysed: 0,
-    skippedStatic: 0,
-    segmented: 0,
-    detections: 0,
-    withoutPose: 0,
-  };
+  const stats = analyser.stats;
   const observations: FrameObservation[] = [];
   const total = expectedFrames(plan, segment);
   const gridRate = plan.sampleFps ?? plan.media.video.frameRate;
-  let lastSoilS = -Infinity;
   try {
     for await (const frame of source) {
       if (deps.signal?.aborted) throw deps.signal.reason ?? new Error('analysis aborted');
       // The decoder's window and the segment's ownership agree, but only ownership is exact-once.
       if (!segmentOwns(segment, frame.ptsS)) continue;
-      stats.decoded++;
-      const decision = gate?.decide(frame);
-      if (decision && !decision.analyse) {
-        stats.skippedStatic++;
-        continue;
-      }
-      const detections = usableDetections(await deps.detector.detect(frame));
-      const { width, height } = frame.image;
-      const obs: FrameObservation = {
-        ptsS: frame.ptsS,
+      const obs = await analyser.analyse(frame, {
         wallClockMs: plan.startWallClockMs + frame.ptsS * 1000,
         frameIndex: gridRate === null ? frame.index : Math.round(frame.ptsS * gridRate),
-        width,
-        height,
-        detections,
-        appearance: detections.map((d) => boxAppearance(frame.image, d.box)),
-      };
-      if (decision) obs.gate = decision.reason;
-      if (segmenter && frame.ptsS - lastSoilS >= soilEveryS) {
-        obs.soil = await segmenter.segment(frame);
-        lastSoilS = frame.ptsS;
-        stats.segmented++;
-      }
-      if (telemetry) {
-        const pose = poseAt(telemetry, frame.ptsS, width, height, plan.focal35mm);
-        if (pose) obs.pose = pose;
-        else stats.withoutPose++;
-      }
-      stats.analysed++;
-      stats.detections += detections.length;
+      });
+      if (!obs) continue;
       observations.push(obs);
       deps.onProgress?.({
         stage: 'analyse',
@@ -191,7 +131,7 @@ export async function analyseSegment(
     segment,
     observations,
     stats,
-    models: { detector: deps.detector.model, segmenter: segmenter?.model ?? null },
+    models: analyser.models,
     warnings,
   };
 }

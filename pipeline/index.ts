@@ -14,6 +14,7 @@ export {
   type AnalyseSegmentInput,
   type AnalyseSegmentDeps,
 } from './analyse-segment.js';
+export { FrameAnalyser, type FrameAnalyserInit, type FramePlacement } from './frame-analyser.js';
 export {
   aggregateObservations,
   evidenceRequests,

@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { Case } from '../cases/case-model.js';
 import type { ViolationInput } from '../cases/violation-input.js';
 import { violationMaker } from './support/violation-input.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
-
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const CAMERA = {
   id: 'cam-0412',
@@ -52,11 +41,7 @@ const violation = violationMaker({
   dwellSeconds: 240,
 });
 
-describe.each(engines)('API on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('API on $engine', (kind) => {
   let h: AppHarness;
   let app: FastifyInstance;
 

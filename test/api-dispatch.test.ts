@@ -8,7 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { Case } from '../cases/case-model.js';
@@ -16,18 +16,7 @@ import { violationMaker } from './support/violation-input.js';
 import { DispatchService } from '../dispatch/dispatch-service.js';
 import { signatureHeader } from '../dispatch/webhook-signature.js';
 import { DispatchRepository } from '../repositories/database-dispatch.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
-
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const SECRET = 'whsec_receiver_secret_0123456789';
 
@@ -96,11 +85,7 @@ const violation = violationMaker({
   dwellSeconds: 600,
 });
 
-describe.each(engines)('dispatch on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('dispatch on $engine', (kind) => {
   let h: AppHarness;
   const receiver = new Receiver();
   let offsetMs = 0;

@@ -4,25 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import { MemoryCaseChangeBus } from '../cases/case-change-bus.js';
 import type { Case } from '../cases/case-model.js';
 import { CaseStream } from '../cases/case-stream.js';
 import { violationMaker } from './support/violation-input.js';
 import { caseChannel } from '../repositories/database-case-feed.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
-
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 interface SseEvent {
   id?: string;
@@ -118,11 +107,7 @@ const violation = violationMaker({
   dwellSeconds: 240,
 });
 
-describe.each(engines)('live case stream on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('live case stream on $engine', (kind) => {
   let h: AppHarness;
   let base: string;
   const clients: SseClient[] = [];

@@ -7,24 +7,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, rmSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { EvidenceRecord } from '../evidence/evidence-model.js';
 import { VideoFileFrameProvider } from '../evidence/frame-provider.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
 import { LocalFolderStorage } from '../storage/local-folder-storage.js';
 import { makeTestVideo, tempDir } from './support/video-fixtures.js';
-
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -41,11 +31,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(engines)('evidence API on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('evidence API on $engine', (kind) => {
   let h: AppHarness;
   let storage: LocalFolderStorage;
   let caseId: string;

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Case } from '../cases/case-model.js';
 import type { ViolationInput } from '../cases/violation-input.js';
@@ -16,21 +16,11 @@ import { evidenceKey } from '../evidence/evidence-service.js';
 import { DatasetExportService, type DatasetSampleSource } from '../export/dataset-export.js';
 import { EvidenceRepository } from '../repositories/database-evidence.js';
 import { encodeJpeg } from '../repositories/media-repository.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
 import { MemoryObjectStorage } from '../storage/memory-storage.js';
 import { sha256Hex } from '../storage/object-range.js';
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const run = promisify(execFile);
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
 
 const violation = violationMaker({
   type: 'illegal_parking',
@@ -43,11 +33,7 @@ const violation = violationMaker({
   model: { name: 'gridwatch-street', version: '1.2.0' },
 });
 
-describe.each(engines)('dataset export on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('dataset export on $engine', (kind) => {
   let h: AppHarness;
   let work: string;
   const storage = new MemoryObjectStorage();

@@ -9,21 +9,11 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
+import { multipart, type MultipartPart } from './support/multipart.js';
 import { makeTestVideo, tempDir } from './support/video-fixtures.js';
-
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const LIMIT = 2 * 1024 * 1024;
 
@@ -38,40 +28,7 @@ const DJI_SRT = Array.from({ length: 20 }, (_, i) =>
   ].join('\n'),
 ).join('\n');
 
-interface Part {
-  name: string;
-  value: string | Buffer;
-  filename?: string;
-  type?: string;
-}
-
-function multipart(parts: Part[]): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = `----gw${randomUUID().replace(/-/g, '')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disposition = `form-data; name="${p.name}"${p.filename === undefined ? '' : `; filename="${p.filename}"`}`;
-    chunks.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: ${disposition}\r\n` +
-          (p.type ? `Content-Type: ${p.type}\r\n` : '') +
-          '\r\n',
-      ),
-      Buffer.isBuffer(p.value) ? p.value : Buffer.from(p.value),
-      Buffer.from('\r\n'),
-    );
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
-describe.each(engines)('flight uploads on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('flight uploads on $engine', (kind) => {
   let h: AppHarness;
   let dataDir: string;
   let mp4: Buffer;
@@ -95,7 +52,7 @@ describe.each(engines)('flight uploads on $engine', ({ kind, available }) => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const upload = (parts: Part[], role: 'uploader' | 'reviewer' | 'admin' | null = 'uploader') => {
+  const upload = (parts: MultipartPart[], role: 'uploader' | 'reviewer' | 'admin' | null = 'uploader') => {
     const body = multipart(parts);
     return h.app.inject({
       method: 'POST',
@@ -292,7 +249,7 @@ describe.each(engines)('flight uploads on $engine', ({ kind, available }) => {
         { name: 'video', value: mp4, filename: 'a.mp4' },
         { name: 'video', value: mp4, filename: 'b.mp4' },
       ],
-    ] as Part[][]) {
+    ] as MultipartPart[][]) {
       const res = await upload(parts);
       expect(res.statusCode, JSON.stringify(parts.map((p) => p.name))).toBe(400);
     }

@@ -9,40 +9,15 @@ import { join, relative } from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
+import { fuzzSender, MALFORMED_JSON, randomJsonMaker } from './support/api-fuzz.js';
+import { mulberry32 } from './support/seeded-random.js';
 import { tempDir } from './support/video-fixtures.js';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(20261123);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-
-function randomJson(depth = 0): unknown {
-  const r = random();
-  if (depth > 3 || r < 0.3) {
-    return pick([
-      null,
-      true,
-      0,
-      -1,
-      1e308,
-      '',
-      '\u0000',
-      '../../etc/passwd',
-      'http://x',
-      'a'.repeat(3000),
-      '🚗',
-    ]);
-  }
-  if (r < 0.55) return Array.from({ length: Math.floor(random() * 4) }, () => randomJson(depth + 1));
-  const keys = [
+/** Seeded, so a failure reproduces. */
+const random = mulberry32(20261123);
+const randomJson = randomJsonMaker(random, {
+  leaves: [null, true, 0, -1, 1e308, '', '\u0000', '../../etc/passwd', 'http://x', 'a'.repeat(3000), '🚗'],
+  keys: [
     'name',
     'url',
     'secret',
@@ -56,11 +31,9 @@ function randomJson(depth = 0): unknown {
     'reference',
     '__proto__',
     'constructor',
-  ];
-  return Object.fromEntries(
-    Array.from({ length: Math.floor(random() * 5) }, () => [pick(keys), randomJson(depth + 1)]),
-  );
-}
+  ],
+  arrayShare: 0.55,
+});
 
 const MP4_HEAD = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(200)]);
 
@@ -69,7 +42,7 @@ describe('fuzzing dispatch, flights, export and the stream', () => {
   let dataDir: string;
   let caseId: string;
   let subscriberId: string;
-  const statuses = new Map<number, number>();
+  const { send, statuses } = fuzzSender(() => h.app);
 
   beforeAll(async () => {
     dataDir = tempDir('gridwatch-fuzz-data-');
@@ -99,18 +72,6 @@ describe('fuzzing dispatch, flights, export and the stream', () => {
     await h?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
-
-  async function send(opts: InjectOptions): Promise<void> {
-    let status: number;
-    try {
-      status = (await h.app.inject(opts)).statusCode;
-    } catch (err) {
-      if (err instanceof TypeError) return; // refused by the in-process client before the server
-      throw err;
-    }
-    statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    expect(status, `${opts.method} ${String(opts.url).slice(0, 120)}`).toBeLessThan(500);
-  }
 
   const ids = () => [
     subscriberId,
@@ -154,11 +115,7 @@ describe('fuzzing dispatch, flights, export and the stream', () => {
 
   it('malformed and hostile JSON bodies', async () => {
     const raw = [
-      '',
-      'null',
-      '[]',
-      '{',
-      '{"version":1e309}',
+      ...MALFORMED_JSON,
       '{"__proto__":{"admin":true},"name":"x","url":"http://x"}',
       `{"name":${JSON.stringify('字'.repeat(5000))},"url":"http://x/"}`,
       `{"name":"d","url":"http://x/${'['.repeat(3000)}"}`,

@@ -21,26 +21,13 @@ import { RingBufferFrameProvider, VideoFileFrameProvider } from '../evidence/fra
 import { FrameRingBuffer } from '../evidence/frame-ring-buffer.js';
 import { EvidenceRepository } from '../repositories/database-evidence.js';
 import { migrate } from '../repositories/database-migrations.js';
-import {
-  openScratchDatabase,
-  postgresReachable,
-  type ScratchDatabase,
-} from '../repositories/database-scratch.js';
+import { openScratchDatabase, type ScratchDatabase } from '../repositories/database-scratch.js';
 import { cutVideoClip, grabVideoFrame, probeMedia } from '../repositories/ffmpeg-repository.js';
 import { decodeImage, encodeJpeg, type RawImage } from '../repositories/media-repository.js';
 import { LocalFolderStorage } from '../storage/local-folder-storage.js';
 import { FileFrameSource } from '../video/file-frame-source.js';
 import { ffmpegCli, hasEncoder, makeTestVideo, tempDir } from './support/video-fixtures.js';
-
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const pgUp = await postgresReachable(PG_URL);
-const engines = [
-  { engine: 'PGlite', kind: 'pglite' as const, available: true },
-  { engine: 'PostgreSQL', kind: 'postgres' as const, available: pgUp },
-];
+import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const BOX: [number, number, number, number] = [40, 60, 160, 180];
@@ -175,11 +162,7 @@ describe('frames and clips from a video file', () => {
   });
 });
 
-describe.each(engines)('evidence service on $engine', ({ kind, available }) => {
-  if (!available) {
-    it.skip(`needs PostgreSQL at ${PG_URL}`, () => {});
-    return;
-  }
+describeEngines('evidence service on $engine', (kind) => {
   let scratch: ScratchDatabase;
   let cases: CaseService;
   let storage: LocalFolderStorage;

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { apiCommand } from './api-command.js';
 import { detectCommand } from './detect-command.js';
 import { evalCommand } from './eval-command.js';
 import { framesCommand } from './frames-command.js';
@@ -8,6 +9,7 @@ import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 import { synthCommand } from './synth-command.js';
 import { telemetryCommand } from './telemetry-command.js';
+import { workerCommand } from './worker-command.js';
 
 /** Every CLI command, in the order `gridwatch --help` lists them. */
 export const commands: Command[] = [
@@ -17,6 +19,8 @@ export const commands: Command[] = [
   telemetryCommand,
   framesCommand,
   serveCommand,
+  apiCommand,
+  workerCommand,
   keysCommand,
   synthCommand,
   evalCommand,

@@ -1,14 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStore } from '../../api/api-runtime.js';
 import { loadCategoryCodes } from '../../cases/category-codes.js';
 import { CaseService } from '../../cases/case-service.js';
-import { InvalidInputError } from '../../common/errors.js';
-import { Detector } from '../../detector/detector.js';
-import { Segmenter } from '../../detector/segmenter.js';
-import { sourceNeedsSoil } from '../../pipeline/analyse-segment.js';
-import { detectorStage, segmenterStage } from '../../pipeline/model-stages.js';
+import { PipelineModels } from '../../pipeline/load-pipeline-models.js';
 import type {
   FrameDetector,
   FrameSegmenter,
@@ -19,7 +13,7 @@ import type {
 import { runVideoPipeline, type CaseSink } from '../../pipeline/run-video-pipeline.js';
 import type { Database } from '../../repositories/database-repository.js';
 import { configureMedia } from '../../repositories/media-repository.js';
-import { loadSourceConfig, type SourceConfig } from '../../violations/config/source-config.js';
+import { loadSourceConfig } from '../../violations/config/source-config.js';
 import { UsageError, type Command, type CommandIo } from '../command.js';
 
 const usage = `gridwatch run <video> --source <source.json> [options]
@@ -29,9 +23,11 @@ track, apply the source's zones and rules, and store each violation as a candida
 
 Options:
   --source <file>            camera or drone-flight configuration (JSON)            (required)
-  --model <manifest>         detector manifest (default: the bundled street detector)
+  --model <manifest>         detector manifest or models/ name (default: GRIDWATCH_DETECTOR_MODEL,
+                             else the bundled street detector)
   --weights <file>           ONNX weights overriding the detector manifest's
-  --segmenter <manifest>     soil segmenter for exposed_soil (default: the bundled one, if present)
+  --segmenter <manifest>     soil segmenter for exposed_soil (default: GRIDWATCH_SEGMENTER_MODEL, else
+                             the bundled one, if present)
   --segmenter-weights <file> ONNX weights overriding the segmenter manifest's
   --srt <file>               drone telemetry (DJI .SRT); default: the video's subtitle track
   --sample-fps <n>           frames analysed per second (default 1)
@@ -46,12 +42,10 @@ Options:
   --db <dir>                 embedded store folder (default: GRIDWATCH_DATA_DIR, or DATABASE_URL)
   --no-store                 do not store cases`;
 
-const BUNDLED_DETECTOR = fileURLToPath(
-  new URL('../../models/street-detector/manifest.json', import.meta.url),
-);
-const BUNDLED_SEGMENTER = fileURLToPath(
-  new URL('../../models/soil-segmenter/manifest.json', import.meta.url),
-);
+/** What the bundled-detector error tells a `gridwatch run` user to do instead. */
+const HOW_TO_CHOOSE =
+  'Pass a detector with --model <manifest.json> [--weights <file.onnx>], e.g. the COCO reference ' +
+  '--model models/catalogue/yolox-nano-coco.json --weights ../shared/models/yolox_nano.onnx (vehicles and people only)';
 
 function positiveNumber(name: string, v: string | undefined, integer = false): number | undefined {
   if (v === undefined) return undefined;
@@ -126,43 +120,6 @@ function progressPrinter(io: CommandIo): ProgressCallback {
   };
 }
 
-async function loadDetector(
-  values: { model?: string; weights?: string },
-  threads: number,
-): Promise<{ stage: FrameDetector; close(): Promise<void> }> {
-  const manifest = values.model ?? BUNDLED_DETECTOR;
-  if (!values.model && !existsSync(manifest)) {
-    throw new InvalidInputError(
-      `the bundled street detector (models/street-detector/manifest.json) is not there yet: it is still being trained. ` +
-        `Pass a detector with --model <manifest.json> [--weights <file.onnx>], e.g. the COCO reference ` +
-        `--model models/catalogue/yolox-nano-coco.json --weights ../shared/models/yolox_nano.onnx (vehicles and people only)`,
-    );
-  }
-  const detector = await Detector.load(manifest, { weights: values.weights, intraOpThreads: threads });
-  return { stage: detectorStage(detector, { tileAboveWidth: 2000 }), close: () => detector.close() };
-}
-
-async function loadSegmenter(
-  values: { segmenter?: string; 'segmenter-weights'?: string },
-  source: SourceConfig,
-  threads: number,
-  logger: PipelineLogger,
-): Promise<{ stage: FrameSegmenter; close(): Promise<void> } | null> {
-  if (!sourceNeedsSoil(source) && !values.segmenter) return null;
-  const manifest = values.segmenter ?? BUNDLED_SEGMENTER;
-  if (!values.segmenter && !existsSync(manifest)) {
-    logger.warn(
-      'exposed_soil is on for this source but the bundled soil segmenter (models/soil-segmenter/manifest.json) is not there yet; pass --segmenter <manifest.json>',
-    );
-    return null;
-  }
-  const segmenter = await Segmenter.load(manifest, {
-    weights: values['segmenter-weights'],
-    intraOpThreads: threads,
-  });
-  return { stage: segmenterStage(segmenter), close: () => segmenter.close() };
-}
-
 export const runCommand: Command = {
   name: 'run',
   summary: 'analyse a video file end to end and store candidate cases',
@@ -208,7 +165,7 @@ export const runCommand: Command = {
     const source = await loadSourceConfig(values.source);
     configureMedia({ concurrency: config.sharpConcurrency });
 
-    const closers: (() => Promise<void>)[] = [];
+    let models: PipelineModels | undefined;
     let db: Database | undefined;
     try {
       let detector: FrameDetector;
@@ -217,14 +174,19 @@ export const runCommand: Command = {
         const { loadOracleStages } = await import('../../fixtures/scenarios/scenario-oracle.js');
         ({ detector, segmenter } = await loadOracleStages(values.truth));
       } else {
-        const d = await loadDetector(values, threads);
-        closers.push(d.close);
-        detector = d.stage;
-        const s = await loadSegmenter(values, source, threads, logger);
-        if (s) {
-          closers.push(s.close);
-          segmenter = s.stage;
-        }
+        // The same loader the workers use; options win over GRIDWATCH_DETECTOR_MODEL and friends.
+        models = new PipelineModels(
+          {
+            detector: values.model ?? config.detectorModel,
+            detectorWeights: values.model ? values.weights : config.detectorWeights,
+            segmenter: values.segmenter ?? config.segmenterModel,
+            segmenterWeights: values.segmenter ? values['segmenter-weights'] : config.segmenterWeights,
+            threads,
+            howToChoose: HOW_TO_CHOOSE,
+          },
+          logger,
+        );
+        ({ detector, segmenter } = await models.forSource(source));
       }
       let cases: CaseSink | undefined;
       if (!values['no-store']) {
@@ -290,7 +252,7 @@ export const runCommand: Command = {
         );
       }
     } finally {
-      for (const close of closers) await close();
+      await models?.close();
       await db?.close();
     }
     return 0;

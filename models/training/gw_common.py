@@ -6,6 +6,9 @@ two cores are never split between loader workers and the optimiser.
 """
 from __future__ import annotations
 
+import argparse
+import collections
+import copy
 import json
 import math
 import os
@@ -136,6 +139,19 @@ def resize_like_gridwatch(img: torch.Tensor, rw: int, rh: int) -> torch.Tensor:
     out = F.interpolate(img[None].float(), size=(rh, rw), mode="bilinear", align_corners=False,
                         antialias=antialias)
     return out[0].round_().clamp_(0, 255).to(torch.uint8)
+
+
+def letterbox_into(images: torch.Tensor, i: int, root: Path, stem: str,
+                   sizes: dict[str, int]) -> tuple[int, int, int, int, int, int]:
+    """Decodes dataset image `stem` into images[i] (uint8 [N,3,H,W], pre-filled with the pad
+    value) letterboxed as Gridwatch does, and counts its source size in `sizes`. Returns
+    (w, h, resized_w, resized_h, pad_x, pad_y) for placing its labels."""
+    img = read_rgb(image_path(root, stem))
+    _, h, w = img.shape
+    sizes[f"{w}x{h}"] = sizes.get(f"{w}x{h}", 0) + 1
+    rw, rh, px, py = letterbox_geometry(w, h, images.shape[3], images.shape[2])
+    images[i, :, py:py + rh, px:px + rw] = resize_like_gridwatch(img, rw, rh)
+    return w, h, rw, rh, px, py
 
 
 def read_rgb(path: Path) -> torch.Tensor:
@@ -282,8 +298,6 @@ class ModelEMA:
     only a few hundred updates, still end with an average of the late weights."""
 
     def __init__(self, model: nn.Module, decay: float = 0.9998, tau: float = 2000.0, updates: int = 0):
-        import copy
-
         self.ema = copy.deepcopy(model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
@@ -409,3 +423,256 @@ def default_work_dir(name: str) -> Path:
 
 def argv_string() -> str:
     return " ".join([Path(sys.executable).as_posix()] + sys.argv)
+
+
+# ---------------------------------------------------------------------------------------------
+# What both training scripts do around their model: command line, loading, the epoch loop with
+# its budget and checkpoints, export and the output files. The model, its data layout, loss and
+# metrics stay in each script.
+
+
+def base_arg_parser(doc: str, name: str, batch: int, weight_decay: float) -> argparse.ArgumentParser:
+    """Data, output, budget and optimiser options; a script adds its model's options after these,
+    then add_run_args and add_augment_args, so every --help lists them in the same order."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="dataset dir from `gridwatch synth dataset`")
+    ap.add_argument("--val-data", type=Path, help="validation dataset; default: hold out --val-fraction of --data")
+    ap.add_argument("--val-fraction", type=float, default=0.05)
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--out", type=Path, default=Path(f"models/{name}"))
+    ap.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget; stops, evaluates and exports in time")
+    ap.add_argument("--resume", type=Path, help="checkpoint (last.pt) to continue from")
+    ap.add_argument("--work-dir", type=Path, default=None, help=f"checkpoints and reference tensors (default /tmp/gw-train/{name})")
+    ap.add_argument("--batch", type=int, default=batch)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--weight-decay", type=float, default=weight_decay)
+    return ap
+
+
+def add_run_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--threads", type=int, default=2)
+    # A CPU budget gives thousands of steps, not the 100k+ that 0.9998 is meant for: a shorter
+    # average still smooths the last epochs without lagging behind the improving weights.
+    ap.add_argument("--ema-decay", type=float, default=0.999)
+    ap.add_argument("--ema-tau", type=float, default=500.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N training images (debugging)")
+    ap.add_argument("--val-every", type=int, default=5, help="epochs between validations (0: only at the end)")
+    ap.add_argument("--opset", type=int, default=12)
+    ap.add_argument("--model-version", default="0.1.0")
+
+
+def add_augment_args(ap: argparse.ArgumentParser, hsv: tuple[float, float, float],
+                     scale: tuple[float, float]) -> None:
+    ap.add_argument("--hsv-h", type=float, default=hsv[0], help="hue shift, fraction of the colour wheel")
+    ap.add_argument("--hsv-s", type=float, default=hsv[1])
+    ap.add_argument("--hsv-v", type=float, default=hsv[2])
+    ap.add_argument("--scale-min", type=float, default=scale[0])
+    ap.add_argument("--scale-max", type=float, default=scale[1])
+    ap.add_argument("--translate", type=float, default=0.1)
+    ap.add_argument("--flip", type=float, default=0.5)
+    ap.add_argument("--affine-p", type=float, default=0.8, help="share of images that get scale/shift")
+
+
+def start_run(a, name: str) -> tuple[Stopwatch, float | None, Path]:
+    """Starts the run's clock (the budget counts from here), sets up torch, and returns the clock,
+    the budget in seconds (None without --max-minutes) and the work folder, created."""
+    clock = Stopwatch()
+    setup_torch(a.threads, a.seed)
+    budget = a.max_minutes * 60 if a.max_minutes else None
+    work = a.work_dir or default_work_dir(name)
+    work.mkdir(parents=True, exist_ok=True)
+    return clock, budget, work
+
+
+def load_train_val(load, a) -> tuple[tuple, tuple, dict]:
+    """`load(root, limit)` returns (images, targets, ..., info). Returns the training tuple as
+    loaded (less the hold-out), (val images, val targets) and the validation set's info; without
+    --val-data the last --val-fraction of --data is held out."""
+    log(f"loading {a.data}")
+    train = load(a.data, a.limit)
+    if a.val_data:
+        val = load(a.val_data)
+        return train, val[:2], val[-1]
+    images, targets = train[0], train[1]
+    n_val = max(1, int(images.shape[0] * a.val_fraction))
+    train = (images[:-n_val], targets[:-n_val], *train[2:])
+    return train, (images[-n_val:], targets[-n_val:]), {"path": f"last {n_val} images of {a.data}", "images": n_val}
+
+
+class TrainResult:
+    def __init__(self, ema: ModelEMA, batch: int, start_epoch: int, epoch: int, step: int, steps_run: int,
+                 train_s: float, stop_reason: str, history: list[dict]):
+        self.ema, self.batch = ema, batch
+        self.start_epoch, self.epoch, self.step, self.steps_run = start_epoch, epoch, step, steps_run
+        self.train_s, self.stop_reason, self.history = train_s, stop_reason, history
+
+    def report(self, a, clock: Stopwatch, images_seen: bool = False) -> dict:
+        """The training-report.json "training" section."""
+        r = {
+            "epochsRequested": a.epochs, "epochsRun": self.epoch - self.start_epoch, "epochsTotal": self.epoch,
+            "steps": self.step, "batch": self.batch, "optimizer": f"AdamW lr {a.lr} wd {a.weight_decay}, cosine, EMA",
+            "stopReason": self.stop_reason, "maxMinutes": a.max_minutes,
+            "trainSeconds": round(self.train_s, 1), "wallSeconds": round(clock.elapsed(), 1),
+            "imagesPerSecond": round(self.steps_run * self.batch / self.train_s, 2) if self.train_s else None,
+        }
+        if images_seen:
+            r["imagesSeen"] = int(sum(h["imgPerSec"] * h["seconds"] for h in self.history))
+        r["history"] = self.history
+        r["seed"] = a.seed
+        return r
+
+
+def train(a, model: nn.Module, n: int, *, budget: float | None, clock: Stopwatch, work: Path, batch_loss,
+          loss_names: tuple[str, str], validate, val_metric: tuple[str, str], reserve: float,
+          checkpoint_args: dict) -> TrainResult:
+    """AdamW, the budget-planned cosine schedule and an EMA over epochs of `n` training images,
+    resumable from the work/last.pt written after every epoch. It stops early enough to leave
+    `reserve` seconds (re-measured at each validation) for the final evaluation and export.
+
+    batch_loss(indices, gen) -> (batch size, loss, part 1, part 2) augments and runs one batch;
+    the parts are logged and recorded under loss_names. validate(ema_model) -> the metric recorded
+    as val_metric = (history key, log label)."""
+    bs = min(a.batch, n)
+    spe = n // bs
+    opt = torch.optim.AdamW(param_groups(model, a.weight_decay), lr=a.lr, foreach=True)
+    sched = BudgetSchedule(a.lr, a.epochs * spe, warmup_steps=min(300, 2 * spe), budget_s=budget)
+    ema = ModelEMA(model, decay=a.ema_decay, tau=a.ema_tau)
+    start_epoch, step, history, prior_seconds = 0, 0, [], 0.0
+    if a.resume:
+        ck = torch.load(a.resume, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        ema.ema.load_state_dict(ck["ema"])
+        ema.updates = ck["ema_updates"]
+        opt.load_state_dict(ck["opt"])
+        start_epoch, step, history = ck["epoch"], ck["step"], ck.get("history", [])
+        prior_seconds = ck.get("train_seconds", 0.0)
+        log(f"resumed from {a.resume}: epoch {start_epoch}, step {step}")
+    gen = torch.Generator().manual_seed(a.seed * 1000 + start_epoch)
+
+    name1, name2 = loss_names
+    val_key, val_label = val_metric
+    train_s, steps_run, epoch = 0.0, 0, start_epoch
+    stop_reason = "epochs done"
+    recent: collections.deque = collections.deque(maxlen=50)
+    while epoch < a.epochs:
+        if step >= sched.planned:
+            stop_reason = "time budget (planned steps done)"
+            break
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        t_epoch = time.time()
+        sums = torch.zeros(3)
+        seen, stopped, it = 0, False, 0
+        for it in range(spe):
+            if budget is not None and clock.elapsed() > budget - reserve:
+                stopped, stop_reason = True, "time budget"
+                break
+            if step >= sched.planned:
+                stopped, stop_reason = True, "time budget (planned steps done)"
+                break
+            t_step = time.time()
+            for g in opt.param_groups:
+                g["lr"] = sched.lr(step)
+            size, loss, part1, part2 = batch_loss(perm[it * bs:(it + 1) * bs], gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            opt.step()
+            ema.update(model)
+            step += 1
+            steps_run += 1
+            seen += size
+            sums += torch.tensor([float(loss), float(part1), float(part2)])
+            dt = time.time() - t_step
+            train_s += dt
+            recent.append(dt)
+            # Recent steps only: on a shared box the speed drifts, and a mean over the whole run
+            # would keep planning for a slowdown that is over (or ignore one that started).
+            if budget is not None and (steps_run == 10 or steps_run % 25 == 0):
+                sched.replan(step, sum(recent) / len(recent), budget - clock.elapsed() - reserve)
+            if (it + 1) % max(1, spe // 4) == 0 and it + 1 < spe:
+                log(f"  epoch {epoch + 1} {it + 1}/{spe} loss {sums[0] / (it + 1):.3f} "
+                    f"({seen / (time.time() - t_epoch):.1f} img/s, lr {sched.lr(step):.2e})")
+        ep_s = time.time() - t_epoch
+        if seen == 0:
+            break
+        k = max(1, it + (0 if stopped else 1))
+        rec = {"epoch": epoch + 1, "loss": round(float(sums[0]) / k, 4), name1: round(float(sums[1]) / k, 4),
+               name2: round(float(sums[2]) / k, 4), "imgPerSec": round(seen / ep_s, 2), "seconds": round(ep_s, 1),
+               "lr": sched.lr(step), "partial": stopped}
+        epoch += 1
+        planned_epochs = math.ceil(sched.planned / spe)
+        remaining = (sched.planned - step) * (sum(recent) / max(1, len(recent)))
+        do_val = not stopped and a.val_every > 0 and epoch % a.val_every == 0 and epoch < planned_epochs
+        if do_val:
+            tv = time.time()
+            rec[val_key] = validate(ema.ema)
+            reserve = 20 + 1.5 * (time.time() - tv)
+        history.append(rec)
+        log(f"epoch {epoch}/{planned_epochs} loss {rec['loss']:.3f} ({name1} {rec[name1]:.3f} {name2} {rec[name2]:.3f}) "
+            f"{rec['imgPerSec']:.1f} img/s {ep_s:.0f}s" + (f" val {val_label} {rec[val_key]:.3f}" if do_val else "") +
+            f" | elapsed {fmt_duration(clock.elapsed())} ETA {fmt_duration(remaining + reserve)}")
+        torch.save({"model": model.state_dict(), "ema": ema.ema.state_dict(), "ema_updates": ema.updates,
+                    "opt": opt.state_dict(), "epoch": epoch, "step": step, "history": history,
+                    "train_seconds": prior_seconds + train_s, "args": checkpoint_args}, work / "last.pt")
+        if stopped:
+            break
+    return TrainResult(ema, bs, start_epoch, epoch, step, steps_run, train_s, stop_reason, history)
+
+
+def export_model(wrapper, final: nn.Module, val_images: torch.Tensor, path: Path, output_name: str, opset: int,
+                 work: Path) -> dict:
+    """ONNX of wrapper(a contiguous-format copy of final) on a validation image, plus the reference
+    tensors check-onnx.mjs compares against. Returns the training report's `onnx` section."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exporter = wrapper(copy.deepcopy(final).to(memory_format=torch.contiguous_format)).eval()
+    example = val_images[:1].float().div(255)
+    export_onnx(exporter, example, path, "images", output_name, opset, dynamic_batch=True)
+    ref = save_reference_io(exporter, example, work)
+    size = path.stat().st_size
+    log(f"exported {path} ({size / 1e6:.2f} MB), output {ref['outputShape']}")
+    return {"path": str(path), "bytes": size, "opset": opset, "output": output_name,
+            "outputShape": ref["outputShape"], "dynamicBatch": True}
+
+
+def base_manifest(name: str, version: str, task: str, decoder: str, output_name: str, classes: list[str],
+                  in_w: int, in_h: int, pad_value: int) -> dict:
+    """manifest.json up to the class list; the weights are `<name>.onnx` beside it, fed RGB 0..1
+    through a centred letterbox, as the training tensors were made."""
+    return {
+        "name": name,
+        "version": version,
+        "task": task,
+        "weights": f"{name}.onnx",
+        "input": {"name": "images", "width": in_w, "height": in_h, "channelOrder": "rgb", "resize": "letterbox",
+                  "letterboxAnchor": "center", "padValue": pad_value, "scale": 1 / 255,
+                  "mean": [0, 0, 0], "std": [1, 1, 1]},
+        "output": {"decoder": decoder, "outputName": output_name},
+        "classes": classes,
+    }
+
+
+def training_report(a, name: str, clock: Stopwatch, run: TrainResult, *, data: dict, input_size: tuple[int, int],
+                    pad_value: int, architecture: dict, onnx: dict, validation: dict,
+                    images_seen: bool = False) -> dict:
+    """training-report.json; a script may append sections of its own."""
+    return {
+        "model": name,
+        "version": a.model_version,
+        "command": argv_string(),
+        "data": data,
+        "input": {"width": input_size[0], "height": input_size[1], "letterbox": "center", "padValue": pad_value},
+        "architecture": architecture,
+        "training": run.report(a, clock, images_seen),
+        "hardware": hardware_info(),
+        "onnx": onnx,
+        "validation": validation,
+    }
+
+
+def write_model_files(out: Path, manifest: dict, report: dict, clock: Stopwatch) -> None:
+    write_json(out / "manifest.json", manifest)
+    write_json(out / "training-report.json", report)
+    prettier_format([out / "manifest.json", out / "training-report.json"])
+    log(f"wrote {out / 'manifest.json'} and training-report.json in {fmt_duration(clock.elapsed())}")

@@ -1,4 +1,4 @@
-# Sourced by the train-*.sh scripts: renders a dataset with `gridwatch synth dataset` unless
+# Sourced by train-model.sh: renders a dataset with `gridwatch synth dataset` unless
 # the folder already holds one of the same size and seed (rendering thousands of frames takes
 # longer than it is worth repeating between training runs).
 

@@ -1,50 +1,9 @@
 #!/usr/bin/env bash
-# One command from nothing to a deployable street detector: synthesise data with Gridwatch's
-# scene generator, train on CPU inside a wall-clock budget, export ONNX + manifest, check the
-# graph in onnxruntime-node, then score it with Gridwatch's own evaluator.
+# One command from nothing to a deployable street detector: train-model.sh street-detector (the
+# steps and settings are described there).
 #
-#   models/training/train-street-detector.sh                 # defaults below
+#   models/training/train-street-detector.sh                 # 8000 training, 500 validation scenes
 #   MAX_MINUTES=90 TRAIN_N=10000 models/training/train-street-detector.sh --width 1.25
 #
-# Extra arguments go to train_detector.py. Datasets already on disk with the requested size
-# and seed are reused (REGENERATE=1 forces a fresh render).
-set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-
-PY=/usr/bin/python3   # Debian's interpreter carries torch; the pyenv python3 on PATH does not
-TRAIN_N=${TRAIN_N:-8000}
-TRAIN_SEED=${TRAIN_SEED:-1001}
-TRAIN_DIR=${TRAIN_DIR:-/tmp/gw-det-train}
-VAL_N=${VAL_N:-500}
-VAL_SEED=${VAL_SEED:-2002}
-VAL_DIR=${VAL_DIR:-/tmp/gw-det-val}
-EPOCHS=${EPOCHS:-60}
-MAX_MINUTES=${MAX_MINUTES:-40}
-OUT=${OUT:-models/street-detector}
-WORK=${WORK:-/tmp/gw-train/street-detector}
-EVAL_N=${EVAL_N:-500}
-EVAL_SEED=${EVAL_SEED:-777}
-REGENERATE=${REGENERATE:-0}
-SYNTH_JOBS=${SYNTH_JOBS:-2}   # render processes; the generator is CPU-bound too
-# The folder name when training into models/street-detector, else the manifest path, so a trial run
-# with OUT elsewhere scores the model it just trained.
-if [[ "$OUT" == models/street-detector ]]; then EVAL_MODEL=street-detector; else EVAL_MODEL="$OUT/manifest.json"; fi
-
-# shellcheck source=models/training/synth-data.sh
-source "$ROOT/models/training/synth-data.sh"
-
-synth_dataset "$TRAIN_DIR" "$TRAIN_N" "$TRAIN_SEED"
-synth_dataset "$VAL_DIR" "$VAL_N" "$VAL_SEED"
-
-"$PY" models/training/train_detector.py \
-  --data "$TRAIN_DIR" --val-data "$VAL_DIR" \
-  --epochs "$EPOCHS" --max-minutes "$MAX_MINUTES" \
-  --out "$OUT" --work-dir "$WORK" "$@"
-
-node models/training/check-onnx.mjs "$OUT/street-detector.onnx" --ref "$WORK" --threads 2 --runs 200 \
-  | tee "$WORK/onnx-check.json"
-
-node bin/gridwatch.js eval model "$EVAL_MODEL" --n "$EVAL_N" --seed "$EVAL_SEED" --json \
-  | tee "$WORK/eval.json"
+# Extra arguments go to train_detector.py.
+exec "$(dirname "${BASH_SOURCE[0]}")/train-model.sh" street-detector "$@"

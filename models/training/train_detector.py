@@ -20,9 +20,6 @@ Design, for two CPU cores and no pretrained weights:
 """
 from __future__ import annotations
 
-import argparse
-import collections
-import copy
 import math
 import time
 from pathlib import Path
@@ -76,6 +73,34 @@ def ch(c: int, width: float) -> int:
     return max(8, int(round(c * width / 8)) * 8)
 
 
+def build_stages(spec, width: float) -> tuple[nn.Module, nn.ModuleList, list[int]]:
+    """A stride-2 stem, then one stage per `spec` row of (kind, out channels, stride, expansion,
+    kernel) blocks; also returns each stage's output channels."""
+    c = ch(16, width)
+    stem = conv_bn(3, c, 3, 2)
+    stages = nn.ModuleList()
+    chans = []
+    for stage in spec:
+        blocks = []
+        for kind, out, s, e, k in stage:
+            out = ch(out, width)
+            blocks.append(DWSep(c, out, k, s) if kind == "dw" else InvertedResidual(c, out, s, e, k))
+            c = out
+        stages.append(nn.Sequential(*blocks))
+        chans.append(c)
+    return stem, stages, chans
+
+
+def run_stages(stem: nn.Module, stages: nn.ModuleList, x):
+    """Every stage's output, shallowest first."""
+    x = stem(x)
+    feats = []
+    for stage in stages:
+        x = stage(x)
+        feats.append(x)
+    return feats
+
+
 class Backbone(nn.Module):
     # Per stage: blocks of (kind, out channels, stride, expansion, kernel); the last three
     # stages feed the neck. Training on CPU is bound by memory traffic (BN and ReLU over big
@@ -90,27 +115,11 @@ class Backbone(nn.Module):
 
     def __init__(self, width: float = 1.0):
         super().__init__()
-        c = ch(16, width)
-        self.stem = conv_bn(3, c, 3, 2)
-        self.stages = nn.ModuleList()
-        self.out_channels = []
-        for stage in self.SPEC:
-            blocks = []
-            for kind, out, s, e, k in stage:
-                out = ch(out, width)
-                blocks.append(DWSep(c, out, k, s) if kind == "dw" else InvertedResidual(c, out, s, e, k))
-                c = out
-            self.stages.append(nn.Sequential(*blocks))
-            self.out_channels.append(c)
-        self.out_channels = self.out_channels[1:]
+        self.stem, self.stages, chans = build_stages(self.SPEC, width)
+        self.out_channels = chans[1:]
 
     def forward(self, x):
-        x = self.stem(x)
-        feats = []
-        for stage in self.stages:
-            x = stage(x)
-            feats.append(x)
-        return feats[1:]
+        return run_stages(self.stem, self.stages, x)[1:]
 
 
 class PAN(nn.Module):
@@ -218,11 +227,7 @@ def load_detection_set(root: Path, limit: int | None = None) -> tuple[torch.Tens
     counts = [0] * NC
     t0 = time.time()
     for i, stem in enumerate(stems):
-        img = C.read_rgb(C.image_path(root, stem))
-        _, h, w = img.shape
-        sizes[f"{w}x{h}"] = sizes.get(f"{w}x{h}", 0) + 1
-        rw, rh, px, py = C.letterbox_geometry(w, h, IN_W, IN_H)
-        images[i, :, py:py + rh, px:px + rw] = C.resize_like_gridwatch(img, rw, rh)
+        w, h, rw, rh, px, py = C.letterbox_into(images, i, root, stem, sizes)
         rows = []
         lp = root / "labels" / f"{stem}.txt"
         if lp.exists():
@@ -455,63 +460,24 @@ def evaluate(preds: list[torch.Tensor], labels: list[torch.Tensor], iou_thr: flo
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="dataset dir from `gridwatch synth dataset`")
-    ap.add_argument("--val-data", type=Path, help="validation dataset; default: hold out --val-fraction of --data")
-    ap.add_argument("--val-fraction", type=float, default=0.05)
-    ap.add_argument("--epochs", type=int, default=60)
-    ap.add_argument("--out", type=Path, default=Path("models/street-detector"))
-    ap.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget; stops, evaluates and exports in time")
-    ap.add_argument("--resume", type=Path, help="checkpoint (last.pt) to continue from")
-    ap.add_argument("--work-dir", type=Path, default=None, help="checkpoints and reference tensors (default /tmp/gw-train/street-detector)")
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap = C.base_arg_parser(__doc__, "street-detector", batch=32, weight_decay=0.05)
     ap.add_argument("--box-weight", type=float, default=2.0)
     ap.add_argument("--min-k", type=int, default=3, help="least positives per object in SimOTA (1 = plain SimOTA; more speeds up short runs)")
     ap.add_argument("--width", type=float, default=1.0, help="backbone width multiplier")
     ap.add_argument("--neck", type=int, default=64, help="neck/head channels")
-    ap.add_argument("--threads", type=int, default=2)
-    # A CPU budget gives thousands of steps, not the 100k+ that 0.9998 is meant for: a shorter
-    # average still smooths the last epochs without lagging behind the improving weights.
-    ap.add_argument("--ema-decay", type=float, default=0.999)
-    ap.add_argument("--ema-tau", type=float, default=500.0)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=None, help="use only the first N training images (debugging)")
-    ap.add_argument("--val-every", type=int, default=5, help="epochs between validations (0: only at the end)")
-    ap.add_argument("--opset", type=int, default=12)
-    ap.add_argument("--model-version", default="0.1.0")
+    C.add_run_args(ap)
     ap.add_argument("--no-tune-thresholds", action="store_true", help="keep minScore 0.3 for every class")
     # Augmentation
-    ap.add_argument("--hsv-h", type=float, default=0.015, help="hue shift, fraction of the colour wheel")
-    ap.add_argument("--hsv-s", type=float, default=0.5)
-    ap.add_argument("--hsv-v", type=float, default=0.35)
-    ap.add_argument("--scale-min", type=float, default=0.6)
-    ap.add_argument("--scale-max", type=float, default=1.6)
-    ap.add_argument("--translate", type=float, default=0.1)
-    ap.add_argument("--flip", type=float, default=0.5)
-    ap.add_argument("--affine-p", type=float, default=0.8, help="share of images that get scale/shift")
+    C.add_augment_args(ap, hsv=(0.015, 0.5, 0.35), scale=(0.6, 1.6))
     ap.add_argument("--min-visible", type=float, default=0.35)
     return ap.parse_args()
 
 
 def main() -> None:
     a = parse_args()
-    clock = C.Stopwatch()
-    C.setup_torch(a.threads, a.seed)
-    budget = a.max_minutes * 60 if a.max_minutes else None
-    work = a.work_dir or C.default_work_dir("street-detector")
-    work.mkdir(parents=True, exist_ok=True)
+    clock, budget, work = C.start_run(a, "street-detector")
 
-    C.log(f"loading {a.data}")
-    images, labels, train_info = load_detection_set(a.data, a.limit)
-    if a.val_data:
-        val_images, val_labels, val_info = load_detection_set(a.val_data)
-    else:
-        n_val = max(1, int(len(labels) * a.val_fraction))
-        val_images, val_labels = images[-n_val:], labels[-n_val:]
-        images, labels = images[:-n_val], labels[:-n_val]
-        val_info = {"path": f"last {n_val} images of {a.data}", "images": n_val}
+    (images, labels, train_info), (val_images, val_labels), val_info = C.load_train_val(load_detection_set, a)
     n = images.shape[0]
     C.log(f"train {n} images {train_info['instances']}; val {val_images.shape[0]} images "
           f"({clock.elapsed():.0f}s, {images.numel() / 2**30:.2f} GiB in RAM)")
@@ -523,108 +489,23 @@ def main() -> None:
     macs = C.count_macs(model, torch.zeros(1, 3, IN_H, IN_W))
     C.log(f"model: {params / 1e6:.3f} M params, {macs / 1e9:.3f} GMACs at {IN_W}x{IN_H}, N={model.points.shape[1]} points")
 
-    bs = min(a.batch, n)
-    spe = n // bs
-    opt = torch.optim.AdamW(C.param_groups(model, a.weight_decay), lr=a.lr, betas=(0.9, 0.999), foreach=True)
-    sched = C.BudgetSchedule(a.lr, a.epochs * spe, warmup_steps=min(300, 2 * spe), budget_s=budget)
-    ema = C.ModelEMA(model, decay=a.ema_decay, tau=a.ema_tau)
-    start_epoch, step, history = 0, 0, []
-    prior_seconds = 0.0
-    if a.resume:
-        ck = torch.load(a.resume, map_location="cpu")
-        model.load_state_dict(ck["model"])
-        ema.ema.load_state_dict(ck["ema"])
-        ema.updates = ck["ema_updates"]
-        opt.load_state_dict(ck["opt"])
-        start_epoch, step, history = ck["epoch"], ck["step"], ck.get("history", [])
-        prior_seconds = ck.get("train_seconds", 0.0)
-        C.log(f"resumed from {a.resume}: epoch {start_epoch}, step {step}")
-    gen = torch.Generator().manual_seed(a.seed * 1000 + start_epoch)
+    def batch_loss(idx, gen):
+        x = images[idx].float().div_(255)
+        x, tgt = augment(x, [labels[int(i)] for i in idx], gen, a)
+        x = x.contiguous(memory_format=torch.channels_last)
+        loss, lc, lb, _ = detection_loss(model, model(x), tgt, a.box_weight, a.min_k)
+        return x.shape[0], loss, lc, lb
 
-    # Final evaluation + export must fit inside the budget; first guess ~8 ms/val image + 20 s.
-    reserve = 20 + 0.008 * val_images.shape[0] * 3
-    train_s = 0.0
-    steps_run = 0
-    stop_reason = "epochs done"
-    epoch = start_epoch
-    last_val = None
-    recent: collections.deque = collections.deque(maxlen=50)
-    while epoch < a.epochs:
-        if step >= sched.planned:
-            stop_reason = "time budget (planned steps done)"
-            break
-        model.train()
-        perm = torch.randperm(n, generator=gen)
-        t_epoch = time.time()
-        sums = torch.zeros(3)
-        seen = 0
-        stopped = False
-        for it in range(spe):
-            if budget is not None and clock.elapsed() > budget - reserve:
-                stopped = True
-                stop_reason = "time budget"
-                break
-            if step >= sched.planned:
-                stopped = True
-                stop_reason = "time budget (planned steps done)"
-                break
-            t_step = time.time()
-            idx = perm[it * bs:(it + 1) * bs]
-            x = images[idx].float().div_(255)
-            x, tgt = augment(x, [labels[int(i)] for i in idx], gen, a)
-            x = x.contiguous(memory_format=torch.channels_last)
-            for g in opt.param_groups:
-                g["lr"] = sched.lr(step)
-            raw = model(x)
-            loss, lc, lb, npos = detection_loss(model, raw, tgt, a.box_weight, a.min_k)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            opt.step()
-            ema.update(model)
-            step += 1
-            steps_run += 1
-            seen += x.shape[0]
-            sums += torch.tensor([float(loss), float(lc), float(lb)])
-            dt = time.time() - t_step
-            train_s += dt
-            recent.append(dt)
-            # Recent steps only: on a shared box the speed drifts, and a mean over the whole run
-            # would keep planning for a slowdown that is over (or ignore one that started).
-            if budget is not None and (steps_run == 10 or steps_run % 25 == 0):
-                sched.replan(step, sum(recent) / len(recent), budget - clock.elapsed() - reserve)
-            if (it + 1) % max(1, spe // 4) == 0 and it + 1 < spe:
-                C.log(f"  epoch {epoch + 1} {it + 1}/{spe} loss {sums[0] / (it + 1):.3f} "
-                      f"({seen / (time.time() - t_epoch):.1f} img/s, lr {sched.lr(step):.2e})")
-        ep_s = time.time() - t_epoch
-        if seen == 0:
-            break
-        k = max(1, it + (0 if stopped else 1))
-        rec = {"epoch": epoch + 1, "loss": round(float(sums[0]) / k, 4), "cls": round(float(sums[1]) / k, 4),
-               "box": round(float(sums[2]) / k, 4), "imgPerSec": round(seen / ep_s, 2), "seconds": round(ep_s, 1),
-               "lr": sched.lr(step), "partial": stopped}
-        epoch += 1
-        planned_epochs = math.ceil(sched.planned / spe)
-        remaining = (sched.planned - step) * (sum(recent) / max(1, len(recent)))
-        do_val = not stopped and a.val_every > 0 and epoch % a.val_every == 0 and epoch < planned_epochs
-        if do_val:
-            tv = time.time()
-            last_val = evaluate(predict(ema.ema, val_images), val_labels)
-            rec["valMAP50"] = last_val["mAP50"]
-            reserve = 20 + 1.5 * (time.time() - tv)
-        history.append(rec)
-        C.log(f"epoch {epoch}/{planned_epochs} loss {rec['loss']:.3f} (cls {rec['cls']:.3f} box {rec['box']:.3f}) "
-              f"{rec['imgPerSec']:.1f} img/s {ep_s:.0f}s" + (f" val mAP50 {rec['valMAP50']:.3f}" if do_val else "") +
-              f" | elapsed {C.fmt_duration(clock.elapsed())} ETA {C.fmt_duration(remaining + reserve)}")
-        torch.save({"model": model.state_dict(), "ema": ema.ema.state_dict(), "ema_updates": ema.updates,
-                    "opt": opt.state_dict(), "epoch": epoch, "step": step, "history": history,
-                    "train_seconds": prior_seconds + train_s, "args": vars(a) | {"data": str(a.data)}},
-                   work / "last.pt")
-        if stopped:
-            break
+    run = C.train(
+        a, model, n, budget=budget, clock=clock, work=work, batch_loss=batch_loss, loss_names=("cls", "box"),
+        validate=lambda m: evaluate(predict(m, val_images), val_labels)["mAP50"], val_metric=("valMAP50", "mAP50"),
+        # Final evaluation + export must fit inside the budget; first guess ~8 ms/val image + 20 s.
+        reserve=20 + 0.008 * val_images.shape[0] * 3,
+        checkpoint_args=vars(a) | {"data": str(a.data)},
+    )
 
     # ---- final evaluation, threshold tuning, export
-    final = ema.ema.eval()
+    final = run.ema.ema.eval()
     tv = time.time()
     val = evaluate(predict(final, val_images), val_labels)
     val_s = time.time() - tv
@@ -642,25 +523,11 @@ def main() -> None:
         label_map[name] = {"canonical": name, "minScore": thr}
     score_threshold = round(min(0.2, min(v["minScore"] for v in label_map.values())), 2)
 
-    a.out.mkdir(parents=True, exist_ok=True)
     onnx_path = a.out / "street-detector.onnx"
-    exporter = YoloV8Export(copy.deepcopy(final).to(memory_format=torch.contiguous_format)).eval()
-    example = val_images[:1].float().div(255)
-    C.export_onnx(exporter, example, onnx_path, "images", "output0", a.opset, dynamic_batch=True)
-    ref = C.save_reference_io(exporter, example, work)
-    size = onnx_path.stat().st_size
-    C.log(f"exported {onnx_path} ({size / 1e6:.2f} MB), output {ref['outputShape']}")
+    onnx = C.export_model(YoloV8Export, final, val_images, onnx_path, "output0", a.opset, work)
 
-    manifest = {
-        "name": "street-detector",
-        "version": a.model_version,
-        "task": "detect",
-        "weights": "street-detector.onnx",
-        "input": {"name": "images", "width": IN_W, "height": IN_H, "channelOrder": "rgb", "resize": "letterbox",
-                  "letterboxAnchor": "center", "padValue": PAD_VALUE, "scale": 1 / 255,
-                  "mean": [0, 0, 0], "std": [1, 1, 1]},
-        "output": {"decoder": "yolov8", "outputName": "output0"},
-        "classes": CLASSES,
+    manifest = C.base_manifest("street-detector", a.model_version, "detect", "yolov8", "output0", CLASSES,
+                               IN_W, IN_H, PAD_VALUE) | {
         "labelMap": label_map,
         "scoreThreshold": score_threshold,
         "nms": {"iouThreshold": 0.5, "classAware": True, "maxDetections": 100},
@@ -668,40 +535,20 @@ def main() -> None:
                   f"from scratch on CPU by models/training/train_detector.py. Val mAP50 {val['mAP50']} on synthetic "
                   "data; real footage will score lower until real images are added."),
     }
-    C.write_json(a.out / "manifest.json", manifest)
-
-    total_images = sum(h["imgPerSec"] * h["seconds"] for h in history)
-    report = {
-        "model": "street-detector",
-        "version": a.model_version,
-        "command": C.argv_string(),
-        "data": {"train": train_info | {"imagesUsed": n}, "val": val_info},
-        "input": {"width": IN_W, "height": IN_H, "letterbox": "center", "padValue": PAD_VALUE},
-        "architecture": {
-            "summary": "MobileNetV2-style inverted-residual backbone (ReLU, depthwise 3x3/5x5), PAN neck, "
-                       "per-level depthwise-separable head, anchor-free ltrb distances, strides 8/16/32",
-            "params": params, "gmacs": round(macs / 1e9, 4), "strides": list(STRIDES),
-            "points": int(model.points.shape[1]), "width": a.width, "neckChannels": a.neck,
-            "assignment": f"simplified SimOTA (centre radius 2.5, dynamic top-10 IoU k, at least {a.min_k})",
-            "loss": f"quality focal loss (IoU targets) + {a.box_weight} x GIoU",
-        },
-        "training": {
-            "epochsRequested": a.epochs, "epochsRun": epoch - start_epoch, "epochsTotal": epoch,
-            "steps": step, "batch": bs, "optimizer": f"AdamW lr {a.lr} wd {a.weight_decay}, cosine, EMA",
-            "stopReason": stop_reason, "maxMinutes": a.max_minutes,
-            "trainSeconds": round(train_s, 1), "wallSeconds": round(clock.elapsed(), 1),
-            "imagesPerSecond": round(steps_run * bs / train_s, 2) if train_s else None,
-            "imagesSeen": int(total_images), "history": history, "seed": a.seed,
-        },
-        "hardware": C.hardware_info(),
-        "onnx": {"path": str(onnx_path), "bytes": size, "opset": a.opset, "output": "output0",
-                 "outputShape": ref["outputShape"], "dynamicBatch": True},
-        "validation": val | {"seconds": round(val_s, 1)},
-        "thresholds": {k: v["minScore"] for k, v in label_map.items()},
+    architecture = {
+        "summary": "MobileNetV2-style inverted-residual backbone (ReLU, depthwise 3x3/5x5), PAN neck, "
+                   "per-level depthwise-separable head, anchor-free ltrb distances, strides 8/16/32",
+        "params": params, "gmacs": round(macs / 1e9, 4), "strides": list(STRIDES),
+        "points": int(model.points.shape[1]), "width": a.width, "neckChannels": a.neck,
+        "assignment": f"simplified SimOTA (centre radius 2.5, dynamic top-10 IoU k, at least {a.min_k})",
+        "loss": f"quality focal loss (IoU targets) + {a.box_weight} x GIoU",
     }
-    C.write_json(a.out / "training-report.json", report)
-    C.prettier_format([a.out / "manifest.json", a.out / "training-report.json"])
-    C.log(f"wrote {a.out / 'manifest.json'} and training-report.json in {C.fmt_duration(clock.elapsed())}")
+    report = C.training_report(
+        a, "street-detector", clock, run, data={"train": train_info | {"imagesUsed": n}, "val": val_info},
+        input_size=(IN_W, IN_H), pad_value=PAD_VALUE, architecture=architecture, onnx=onnx,
+        validation=val | {"seconds": round(val_s, 1)}, images_seen=True,
+    ) | {"thresholds": {k: v["minScore"] for k, v in label_map.items()}}
+    C.write_model_files(a.out, manifest, report, clock)
 
 
 if __name__ == "__main__":

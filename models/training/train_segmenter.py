@@ -19,10 +19,6 @@ Hue jitter stays small because colour is a real cue here (green netting vs brown
 """
 from __future__ import annotations
 
-import argparse
-import collections
-import copy
-import math
 import time
 from pathlib import Path
 
@@ -31,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import gw_common as C
-from train_detector import DWSep, InvertedResidual, ch, conv_bn
+from train_detector import DWSep, build_stages, conv_bn, run_stages
 
 CLASSES = C.SEGMENTATION_CLASSES
 NC = len(CLASSES)
@@ -53,18 +49,7 @@ class SoilSegmenter(nn.Module):
 
     def __init__(self, nc: int = NC, width: float = 1.0, dec: int = 64, out_stride: int = 2):
         super().__init__()
-        c = ch(16, width)
-        self.stem = conv_bn(3, c, 3, 2)
-        self.stages = nn.ModuleList()
-        chans = []
-        for stage in self.SPEC:
-            blocks = []
-            for kind, out, s, e, k in stage:
-                out = ch(out, width)
-                blocks.append(DWSep(c, out, k, s) if kind == "dw" else InvertedResidual(c, out, s, e, k))
-                c = out
-            self.stages.append(nn.Sequential(*blocks))
-            chans.append(c)
+        self.stem, self.stages, chans = build_stages(self.SPEC, width)
         self.ctx = conv_bn(chans[3], dec, 1)
         self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(chans[3], dec, 1), nn.Sigmoid())
         self.lat = nn.ModuleList(conv_bn(ci, dec, 1) for ci in chans[:3])
@@ -73,12 +58,7 @@ class SoilSegmenter(nn.Module):
         self.out_stride = out_stride
 
     def features(self, x):
-        x = self.stem(x)
-        feats = []
-        for stage in self.stages:
-            x = stage(x)
-            feats.append(x)
-        return feats
+        return run_stages(self.stem, self.stages, x)
 
     def forward(self, x):
         """Logits at 1/4 of the input."""
@@ -122,11 +102,7 @@ def load_segmentation_set(root: Path, limit: int | None = None):
     t0 = time.time()
     bad = 0
     for i, stem in enumerate(stems):
-        img = C.read_rgb(C.image_path(root, stem))
-        _, h, w = img.shape
-        sizes[f"{w}x{h}"] = sizes.get(f"{w}x{h}", 0) + 1
-        rw, rh, px, py = C.letterbox_geometry(w, h, IN_W, IN_H)
-        images[i, :, py:py + rh, px:px + rw] = C.resize_like_gridwatch(img, rw, rh)
+        w, h, rw, rh, px, py = C.letterbox_into(images, i, root, stem, sizes)
         mp = root / "masks" / f"{stem}.png"
         m = C.read_class_mask(mp)
         if m.shape != (h, w):
@@ -212,60 +188,22 @@ def evaluate(model, images, masks, batch: int = 32) -> dict:
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--val-data", type=Path)
-    ap.add_argument("--val-fraction", type=float, default=0.05)
-    ap.add_argument("--epochs", type=int, default=60)
-    ap.add_argument("--out", type=Path, default=Path("models/soil-segmenter"))
-    ap.add_argument("--max-minutes", type=float, default=None)
-    ap.add_argument("--resume", type=Path)
-    ap.add_argument("--work-dir", type=Path, default=None)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.02)
+    ap = C.base_arg_parser(__doc__, "soil-segmenter", batch=16, weight_decay=0.02)
     ap.add_argument("--dice-weight", type=float, default=0.5)
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--decoder", type=int, default=64, help="decoder channels")
     ap.add_argument("--out-stride", type=int, choices=(2, 4), default=2, help="exported logits at 1/2 or 1/4 of input")
-    ap.add_argument("--threads", type=int, default=2)
-    # A CPU budget gives thousands of steps, not the 100k+ that 0.9998 is meant for: a shorter
-    # average still smooths the last epochs without lagging behind the improving weights.
-    ap.add_argument("--ema-decay", type=float, default=0.999)
-    ap.add_argument("--ema-tau", type=float, default=500.0)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--val-every", type=int, default=5)
-    ap.add_argument("--opset", type=int, default=12)
-    ap.add_argument("--model-version", default="0.1.0")
-    ap.add_argument("--hsv-h", type=float, default=0.01)
-    ap.add_argument("--hsv-s", type=float, default=0.3)
-    ap.add_argument("--hsv-v", type=float, default=0.3)
-    ap.add_argument("--scale-min", type=float, default=0.7)
-    ap.add_argument("--scale-max", type=float, default=1.5)
-    ap.add_argument("--translate", type=float, default=0.1)
-    ap.add_argument("--flip", type=float, default=0.5)
-    ap.add_argument("--affine-p", type=float, default=0.8)
+    C.add_run_args(ap)
+    C.add_augment_args(ap, hsv=(0.01, 0.3, 0.3), scale=(0.7, 1.5))
     return ap.parse_args()
 
 
 def main() -> None:
     a = parse_args()
-    clock = C.Stopwatch()
-    C.setup_torch(a.threads, a.seed)
-    budget = a.max_minutes * 60 if a.max_minutes else None
-    work = a.work_dir or C.default_work_dir("soil-segmenter")
-    work.mkdir(parents=True, exist_ok=True)
+    clock, budget, work = C.start_run(a, "soil-segmenter")
 
-    C.log(f"loading {a.data}")
-    images, masks, counts, train_info = load_segmentation_set(a.data, a.limit)
-    if a.val_data:
-        val_images, val_masks, _, val_info = load_segmentation_set(a.val_data)
-    else:
-        n_val = max(1, int(images.shape[0] * a.val_fraction))
-        val_images, val_masks = images[-n_val:], masks[-n_val:]
-        images, masks = images[:-n_val], masks[:-n_val]
-        val_info = {"path": f"last {n_val} images of {a.data}", "images": n_val}
+    (images, masks, counts, train_info), (val_images, val_masks), val_info = C.load_train_val(
+        load_segmentation_set, a)
     n = images.shape[0]
     weights = class_weights(counts)
     C.log(f"train {n} images, pixel share {train_info['pixelShare']}, class weights "
@@ -276,153 +214,49 @@ def main() -> None:
     macs = C.count_macs(SegExport(model), torch.zeros(1, 3, IN_H, IN_W))
     C.log(f"model: {params / 1e6:.3f} M params, {macs / 1e9:.3f} GMACs at {IN_W}x{IN_H}")
 
-    bs = min(a.batch, n)
-    spe = n // bs
-    opt = torch.optim.AdamW(C.param_groups(model, a.weight_decay), lr=a.lr, foreach=True)
-    sched = C.BudgetSchedule(a.lr, a.epochs * spe, warmup_steps=min(300, 2 * spe), budget_s=budget)
-    ema = C.ModelEMA(model, decay=a.ema_decay, tau=a.ema_tau)
-    start_epoch, step, history, prior_seconds = 0, 0, [], 0.0
-    if a.resume:
-        ck = torch.load(a.resume, map_location="cpu")
-        model.load_state_dict(ck["model"])
-        ema.ema.load_state_dict(ck["ema"])
-        ema.updates = ck["ema_updates"]
-        opt.load_state_dict(ck["opt"])
-        start_epoch, step, history = ck["epoch"], ck["step"], ck.get("history", [])
-        prior_seconds = ck.get("train_seconds", 0.0)
-        C.log(f"resumed from {a.resume}: epoch {start_epoch}, step {step}")
-    gen = torch.Generator().manual_seed(a.seed * 1000 + start_epoch)
+    def batch_loss(idx, gen):
+        x, y = augment(images[idx].float().div_(255), masks[idx], gen, a)
+        x = x.contiguous(memory_format=torch.channels_last)
+        loss, lce, ldice = seg_loss(model(x), y, weights, a.dice_weight)
+        return x.shape[0], loss, lce, ldice
 
-    reserve = 20 + 0.01 * val_images.shape[0] * 3
-    train_s, steps_run, epoch = 0.0, 0, start_epoch
-    stop_reason = "epochs done"
-    recent: collections.deque = collections.deque(maxlen=50)
-    while epoch < a.epochs:
-        if step >= sched.planned:
-            stop_reason = "time budget (planned steps done)"
-            break
-        model.train()
-        perm = torch.randperm(n, generator=gen)
-        t_epoch = time.time()
-        sums = torch.zeros(3)
-        seen, stopped, it = 0, False, 0
-        for it in range(spe):
-            if (budget is not None and clock.elapsed() > budget - reserve) or step >= sched.planned:
-                stopped, stop_reason = True, "time budget"
-                break
-            t_step = time.time()
-            idx = perm[it * bs:(it + 1) * bs]
-            x, y = augment(images[idx].float().div_(255), masks[idx], gen, a)
-            x = x.contiguous(memory_format=torch.channels_last)
-            for g in opt.param_groups:
-                g["lr"] = sched.lr(step)
-            loss, lce, ldice = seg_loss(model(x), y, weights, a.dice_weight)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            opt.step()
-            ema.update(model)
-            step += 1
-            steps_run += 1
-            seen += x.shape[0]
-            sums += torch.tensor([float(loss), float(lce), float(ldice)])
-            dt = time.time() - t_step
-            train_s += dt
-            recent.append(dt)
-            # Recent steps only: on a shared box the speed drifts, and a mean over the whole run
-            # would keep planning for a slowdown that is over (or ignore one that started).
-            if budget is not None and (steps_run == 10 or steps_run % 25 == 0):
-                sched.replan(step, sum(recent) / len(recent), budget - clock.elapsed() - reserve)
-            if (it + 1) % max(1, spe // 4) == 0 and it + 1 < spe:
-                C.log(f"  epoch {epoch + 1} {it + 1}/{spe} loss {sums[0] / (it + 1):.3f} "
-                      f"({seen / (time.time() - t_epoch):.1f} img/s, lr {sched.lr(step):.2e})")
-        ep_s = time.time() - t_epoch
-        if seen == 0:
-            break
-        k = max(1, it + (0 if stopped else 1))
-        rec = {"epoch": epoch + 1, "loss": round(float(sums[0]) / k, 4), "ce": round(float(sums[1]) / k, 4),
-               "dice": round(float(sums[2]) / k, 4), "imgPerSec": round(seen / ep_s, 2), "seconds": round(ep_s, 1),
-               "lr": sched.lr(step), "partial": stopped}
-        epoch += 1
-        planned_epochs = math.ceil(sched.planned / spe)
-        remaining = (sched.planned - step) * (sum(recent) / max(1, len(recent)))
-        do_val = not stopped and a.val_every > 0 and epoch % a.val_every == 0 and epoch < planned_epochs
-        if do_val:
-            tv = time.time()
-            rec["valMIoU"] = evaluate(ema.ema, val_images, val_masks)["mIoU"]
-            reserve = 20 + 1.5 * (time.time() - tv)
-        history.append(rec)
-        C.log(f"epoch {epoch}/{planned_epochs} loss {rec['loss']:.3f} (ce {rec['ce']:.3f} dice {rec['dice']:.3f}) "
-              f"{rec['imgPerSec']:.1f} img/s {ep_s:.0f}s" + (f" val mIoU {rec['valMIoU']:.3f}" if do_val else "") +
-              f" | elapsed {C.fmt_duration(clock.elapsed())} ETA {C.fmt_duration(remaining + reserve)}")
-        torch.save({"model": model.state_dict(), "ema": ema.ema.state_dict(), "ema_updates": ema.updates,
-                    "opt": opt.state_dict(), "epoch": epoch, "step": step, "history": history,
-                    "train_seconds": prior_seconds + train_s, "args": vars(a)}, work / "last.pt")
-        if stopped:
-            break
+    run = C.train(
+        a, model, n, budget=budget, clock=clock, work=work, batch_loss=batch_loss, loss_names=("ce", "dice"),
+        validate=lambda m: evaluate(m, val_images, val_masks)["mIoU"], val_metric=("valMIoU", "mIoU"),
+        reserve=20 + 0.01 * val_images.shape[0] * 3, checkpoint_args=vars(a),
+    )
 
-    final = ema.ema.eval()
+    final = run.ema.ema.eval()
     tv = time.time()
     val = evaluate(final, val_images, val_masks)
     val_s = time.time() - tv
     C.log(f"val mIoU {val['mIoU']} pixel acc {val['pixelAccuracy']}: " +
           ", ".join(f"{k} {v['iou']}" for k, v in val["perClass"].items()))
 
-    a.out.mkdir(parents=True, exist_ok=True)
     onnx_path = a.out / "soil-segmenter.onnx"
-    exporter = SegExport(copy.deepcopy(final).to(memory_format=torch.contiguous_format)).eval()
-    example = val_images[:1].float().div(255)
-    C.export_onnx(exporter, example, onnx_path, "images", "logits", a.opset, dynamic_batch=True)
-    ref = C.save_reference_io(exporter, example, work)
-    size = onnx_path.stat().st_size
-    C.log(f"exported {onnx_path} ({size / 1e6:.2f} MB), output {ref['outputShape']}")
+    onnx = C.export_model(SegExport, final, val_images, onnx_path, "logits", a.opset, work)
 
-    manifest = {
-        "name": "soil-segmenter",
-        "version": a.model_version,
-        "task": "segment",
-        "weights": "soil-segmenter.onnx",
-        "input": {"name": "images", "width": IN_W, "height": IN_H, "channelOrder": "rgb", "resize": "letterbox",
-                  "letterboxAnchor": "center", "padValue": PAD_VALUE, "scale": 1 / 255,
-                  "mean": [0, 0, 0], "std": [1, 1, 1]},
-        "output": {"decoder": "segmentation", "outputName": "logits"},
-        "classes": CLASSES,
+    manifest = C.base_manifest("soil-segmenter", a.model_version, "segment", "segmentation", "logits", CLASSES,
+                               IN_W, IN_H, PAD_VALUE) | {
         "labelMap": {c: {"canonical": c, "minScore": 0.5} for c in CLASSES},
         "notes": ("Trained on synthetic scenes only (Gridwatch's scene generator, street-camera and drone views), "
                   f"from scratch on CPU by models/training/train_segmenter.py. Logits at 1/{a.out_stride} of the "
                   f"input. Val mIoU {val['mIoU']} on synthetic data; real footage will score lower."),
     }
-    C.write_json(a.out / "manifest.json", manifest)
-    report = {
-        "model": "soil-segmenter",
-        "version": a.model_version,
-        "command": C.argv_string(),
-        "data": {"train": train_info | {"imagesUsed": n}, "val": val_info},
-        "input": {"width": IN_W, "height": IN_H, "letterbox": "center", "padValue": PAD_VALUE},
-        "architecture": {
-            "summary": "inverted-residual encoder to stride 32 (depthwise 3x3/5x5), LR-ASPP-style global gate, "
-                       "FPN decoder with skips at strides 16/8/4, logits upsampled in-graph",
-            "params": params, "gmacs": round(macs / 1e9, 4), "outputStride": a.out_stride,
-            "outputShape": ref["outputShape"], "decoderChannels": a.decoder, "width": a.width,
-            "loss": f"class-weighted cross-entropy + {a.dice_weight} x soft Dice",
-            "classWeights": {CLASSES[c]: round(float(weights[c]), 3) for c in range(NC)},
-        },
-        "training": {
-            "epochsRequested": a.epochs, "epochsRun": epoch - start_epoch, "epochsTotal": epoch, "steps": step,
-            "batch": bs, "optimizer": f"AdamW lr {a.lr} wd {a.weight_decay}, cosine, EMA",
-            "stopReason": stop_reason, "maxMinutes": a.max_minutes,
-            "trainSeconds": round(train_s, 1), "wallSeconds": round(clock.elapsed(), 1),
-            "imagesPerSecond": round(steps_run * bs / train_s, 2) if train_s else None,
-            "history": history, "seed": a.seed,
-        },
-        "hardware": C.hardware_info(),
-        "onnx": {"path": str(onnx_path), "bytes": size, "opset": a.opset, "output": "logits",
-                 "outputShape": ref["outputShape"], "dynamicBatch": True},
-        "validation": val | {"seconds": round(val_s, 1)},
+    architecture = {
+        "summary": "inverted-residual encoder to stride 32 (depthwise 3x3/5x5), LR-ASPP-style global gate, "
+                   "FPN decoder with skips at strides 16/8/4, logits upsampled in-graph",
+        "params": params, "gmacs": round(macs / 1e9, 4), "outputStride": a.out_stride,
+        "outputShape": onnx["outputShape"], "decoderChannels": a.decoder, "width": a.width,
+        "loss": f"class-weighted cross-entropy + {a.dice_weight} x soft Dice",
+        "classWeights": {CLASSES[c]: round(float(weights[c]), 3) for c in range(NC)},
     }
-    C.write_json(a.out / "training-report.json", report)
-    C.prettier_format([a.out / "manifest.json", a.out / "training-report.json"])
-    C.log(f"wrote {a.out / 'manifest.json'} and training-report.json in {C.fmt_duration(clock.elapsed())}")
+    report = C.training_report(
+        a, "soil-segmenter", clock, run, data={"train": train_info | {"imagesUsed": n}, "val": val_info},
+        input_size=(IN_W, IN_H), pad_value=PAD_VALUE, architecture=architecture, onnx=onnx,
+        validation=val | {"seconds": round(val_s, 1)},
+    )
+    C.write_model_files(a.out, manifest, report, clock)
 
 
 if __name__ == "__main__":

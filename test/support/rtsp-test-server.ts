@@ -20,17 +20,23 @@ gi.require_version('GstRtspServer', '1.0')
 from gi.repository import Gst, GstRtspServer, GLib
 Gst.init(None)
 port, w, h, fps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-for name in ('videotestsrc', 'x264enc', 'rtph264pay'):
+frames = sys.argv[5] if len(sys.argv) > 5 else ''
+for name in ('videotestsrc', 'x264enc', 'rtph264pay', 'multifilesrc', 'pngdec'):
     if Gst.ElementFactory.find(name) is None:
         sys.exit('missing GStreamer element ' + name)
 server = GstRtspServer.RTSPServer()
 server.set_address('127.0.0.1')
 server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
+# PNG frames looped for ever (paced to real time by the server's sinks), else a test pattern.
+source = (
+    'multifilesrc location=%s loop=true caps=image/png,framerate=%d/1 ! pngdec ! videoconvert '
+    '! videoscale ! video/x-raw,format=I420,width=%d,height=%d' % (frames, fps, w, h)
+    if frames else
+    'videotestsrc is-live=true pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1' % (w, h, fps))
 factory.set_launch(
-    '( videotestsrc is-live=true pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 '
-    '! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d '
-    '! rtph264pay name=pay0 pt=96 config-interval=1 )' % (w, h, fps, fps))
+    '( %s ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d '
+    '! rtph264pay name=pay0 pt=96 config-interval=1 )' % (source, fps))
 factory.set_shared(True)
 server.get_mount_points().add_factory('/cam', factory)
 if server.attach(None) == 0:
@@ -78,6 +84,11 @@ export interface RtspTestServerOptions {
   width?: number;
   height?: number;
   fps?: number;
+  /**
+   * Serve these PNG frames in a loop instead of the test pattern: a GStreamer multifilesrc
+   * location, e.g. `/tmp/clip/frame-%03d.png`, or one file for a still scene.
+   */
+  frames?: string;
 }
 
 export async function startRtspTestServer(o: RtspTestServerOptions = {}): Promise<RtspTestServer> {
@@ -93,6 +104,7 @@ export async function startRtspTestServer(o: RtspTestServerOptions = {}): Promis
     String(o.width ?? 320),
     String(o.height ?? 240),
     String(o.fps ?? 15),
+    ...(o.frames ? [o.frames] : []),
   ];
   const child: ChildProcess = spawn(py, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
