@@ -7,6 +7,7 @@ import { embeddedDataDir, openDatabase, type Database } from '../repositories/da
 import { createObjectStorage } from '../storage/create-storage.js';
 import { DispatchPoller } from '../dispatch/dispatch-poller.js';
 import type { FlightQueue } from '../flights/flight-queue.js';
+import type { QueueRepository } from '../repositories/queue-repository.js';
 import { buildApp } from './app.js';
 import { createServices, type AppServices } from './app-services.js';
 
@@ -39,6 +40,8 @@ export async function createApiRuntime(
     logger?: FastifyServerOptions['logger'];
     /** Where accepted flights go (BullMQ or in-process); they wait in 'queued' when omitted. */
     flightQueue?: FlightQueue | undefined;
+    /** The Redis queues (producer role): dashboard, queue metrics, readiness; the caller closes it. */
+    queues?: QueueRepository | undefined;
   } = {},
 ): Promise<ApiRuntime> {
   // Read the code table before touching the store, so a bad table fails fast and leaves nothing open.
@@ -51,6 +54,7 @@ export async function createApiRuntime(
       dataDir: config.dataDir,
       uploadMaxBytes: config.uploadMaxBytes,
       flightQueue: opts.flightQueue,
+      queues: opts.queues,
     });
     const app = await buildApp(services, {
       corsOrigins: config.corsOrigins,

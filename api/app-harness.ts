@@ -10,6 +10,7 @@ import { openScratchDatabase, type ScratchDatabase } from '../repositories/datab
 import type { ObjectStorage } from '../storage/object-storage.js';
 import type { DispatchOptions } from '../dispatch/dispatch-service.js';
 import type { FlightQueue } from '../flights/flight-queue.js';
+import type { QueueRepository } from '../repositories/queue-repository.js';
 import { buildApp, type AppOptions } from './app.js';
 import { createServices, type AppServices } from './app-services.js';
 import { ROLES, type Role } from './auth/roles.js';
@@ -42,6 +43,8 @@ export interface HarnessOptions extends AppOptions {
   uploadMaxBytes?: number;
   flightQueue?: FlightQueue;
   dispatch?: DispatchOptions;
+  /** BullMQ queues (producer role): enables the dashboard, queue metrics and the Redis readiness check. */
+  queues?: QueueRepository;
 }
 
 export async function startInstance(db: Database, opts: HarnessOptions = {}): Promise<AppInstance> {
@@ -54,6 +57,7 @@ export async function startInstance(db: Database, opts: HarnessOptions = {}): Pr
     uploadMaxBytes: opts.uploadMaxBytes,
     flightQueue: opts.flightQueue,
     dispatch: opts.dispatch,
+    queues: opts.queues,
   });
   const app = await buildApp(services, { rateLimitPerMinute: 100_000, ...opts });
   return { app, services, applied };

@@ -9,6 +9,7 @@ import type { CategoryCodes } from '../cases/category-codes.js';
 import { validateWithPipeline } from '../cases/pipeline-source-validator.js';
 import { SourceService, type SourceValidator } from '../cases/source-service.js';
 import type { Database } from '../repositories/database-repository.js';
+import type { QueueRepository } from '../repositories/queue-repository.js';
 import { EvidenceService } from '../evidence/evidence-service.js';
 import { MemoryObjectStorage } from '../storage/memory-storage.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
@@ -32,6 +33,8 @@ export interface AppServices {
   dispatch: DispatchService;
   flights: FlightService;
   exports: DatasetExportService;
+  /** The BullMQ queues (a producer connection) when REDIS_URL is set: dashboard, metrics, readiness. */
+  queues?: QueueRepository | undefined;
 }
 
 export function createServices(
@@ -48,6 +51,8 @@ export function createServices(
     /** Where accepted flights go; they stay queued for a worker when omitted. */
     flightQueue?: FlightQueue | undefined;
     dispatch?: DispatchOptions | undefined;
+    /** The job queues (producer role), when there are any. */
+    queues?: QueueRepository | undefined;
   },
 ): AppServices {
   const cases = new CaseService(db, opts.codes);
@@ -68,5 +73,6 @@ export function createServices(
       queue: opts.flightQueue,
     }),
     exports: new DatasetExportService(db, new EvidenceCropSamples(evidence)),
+    queues: opts.queues,
   };
 }

@@ -9,6 +9,7 @@ import { installAuth } from './auth/auth-hooks.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { assertStorable } from './input-guard.js';
 import { installOpenApi } from './plugins/openapi-docs.js';
+import { installQueueDashboard } from './plugins/queue-dashboard.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
@@ -19,6 +20,10 @@ import { evidenceRoutes } from './routes/evidence-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
 import { reviewRoutes } from './routes/review-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
+import { JOB_DEFINITIONS } from '../workers/job-registry.js';
+
+/** The queues that carry jobs (`cameras` names a kind of worker, not a queue of jobs). */
+const JOB_QUEUES = [...new Set(Object.values(JOB_DEFINITIONS).map((d) => d.queue))];
 
 export interface AppOptions {
   corsOrigins?: string[];
@@ -53,7 +58,11 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
       assertStorable(request.query, 'the query');
       assertStorable(request.body, 'the body');
     });
-    await api.register(operationsRoutes, { db: services.db, metrics: services.metrics });
+    await api.register(operationsRoutes, {
+      db: services.db,
+      metrics: services.metrics,
+      queues: services.queues ? { repository: services.queues, names: JOB_QUEUES } : undefined,
+    });
     await api.register(caseRoutes, { cases: services.cases });
     await api.register(evidenceRoutes, { evidence: services.evidence });
     await api.register(sourceRoutes, { sources: services.sources });
@@ -67,6 +76,14 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
     await api.register(flightRoutes, { flights: services.flights });
     await api.register(exportRoutes, { exports: services.exports });
   });
+  // Only with Redis queues: an embedded server has nothing for the dashboard to show.
+  if (services.queues) {
+    await installQueueDashboard(app, {
+      keys: services.keys,
+      queues: services.queues.dashboardQueues(JOB_QUEUES),
+      requestsPerMinute: options.rateLimitPerMinute ?? 600,
+    });
+  }
 
   return app;
 }

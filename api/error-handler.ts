@@ -19,7 +19,11 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   MEDIA_INVALID: 422,
   RATE_LIMITED: 429,
+  QUEUE_UNAVAILABLE: 503,
 };
+
+/** Seconds a client should wait before retrying a request refused because Redis is down. */
+export const QUEUE_RETRY_AFTER_SECONDS = 10;
 
 /** Stable codes for the framework's own 4xx errors, whose FST_* codes are implementation details. */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -42,7 +46,7 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
-function classify(err: FastifyError | Error): { status: number; body: ErrorBody } | undefined {
+export function classify(err: FastifyError | Error): { status: number; body: ErrorBody } | undefined {
   if (err instanceof GridwatchError) {
     const status = STATUS_BY_CODE[err.code];
     if (status === undefined) return undefined;
@@ -78,6 +82,8 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
     return;
   }
   if (known.status === 401) void reply.header('www-authenticate', 'Bearer');
+  // Redis down is temporary: say when to come back rather than leave the client guessing.
+  if (known.status === 503) void reply.header('retry-after', String(QUEUE_RETRY_AFTER_SECONDS));
   void reply.code(known.status).send(known.body);
 }
 

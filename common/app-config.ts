@@ -34,6 +34,13 @@ export interface AppConfig {
   queuePrefix: string;
   /** Jobs one worker process runs at once. */
   workerConcurrency: number;
+  /**
+   * A running job's lock lasts this long and is renewed at half of it; a worker that dies holding
+   * it leaves the job stalled until it runs out. 30 s in production; tests shorten it.
+   */
+  queueLockMs: number;
+  /** How often workers look for stalled jobs (and hand them back to wait); 15 s in production. */
+  queueStalledIntervalMs: number;
   /** Detector for `gridwatch run` defaults and workers: a models/ name or a manifest path; unset: the bundled one. */
   detectorModel: string | undefined;
   /** ONNX weights overriding the detector manifest's (catalogue manifests bundle none). */
@@ -162,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: optional(env, 'REDIS_URL'),
     queuePrefix: queuePrefixFrom(env, 'GRIDWATCH_QUEUE_PREFIX'),
     workerConcurrency,
+    queueLockMs: intFrom(env, 'GRIDWATCH_QUEUE_LOCK_MS', 30_000, 1000, 3_600_000),
+    queueStalledIntervalMs: intFrom(env, 'GRIDWATCH_QUEUE_STALLED_INTERVAL_MS', 15_000, 500, 3_600_000),
     detectorModel: optional(env, 'GRIDWATCH_DETECTOR_MODEL'),
     detectorWeights: optional(env, 'GRIDWATCH_DETECTOR_WEIGHTS'),
     segmenterModel: optional(env, 'GRIDWATCH_SEGMENTER_MODEL'),

@@ -13,7 +13,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, InvalidInputError } from '../common/errors.js';
+import { errorMessage, InvalidInputError, QueueUnavailableError } from '../common/errors.js';
 import { DetailedError, NotFoundError } from '../cases/case-errors.js';
 import type { Page } from '../cases/case-model.js';
 import { decodeSeqCursor, encodeCursor, pageLimit } from '../cases/page-cursor.js';
@@ -27,7 +27,7 @@ import {
   VIDEO_SNIFF_BYTES,
   type VideoFormat,
 } from './content-sniff.js';
-import { PayloadTooLargeError, UnsupportedMediaError } from './flight-errors.js';
+import { FlightNotQueuedError, PayloadTooLargeError, UnsupportedMediaError } from './flight-errors.js';
 import { NoopFlightQueue, type FlightQueue } from './flight-queue.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -231,7 +231,8 @@ export class FlightUpload {
         metadata: fields.metadata ?? {},
       });
     } catch (err) {
-      await rm(finalDir, { recursive: true, force: true });
+      // Recorded and kept as 'queued' while Redis is down: its files must stay for the sweep.
+      if (!(err instanceof FlightNotQueuedError)) await rm(finalDir, { recursive: true, force: true });
       throw err;
     }
   }
@@ -270,7 +271,9 @@ export class FlightService {
     try {
       await this.queue.enqueue(created.id);
     } catch (err) {
-      // The upload is kept and shows as failed; requeue() tries again once the queue is back.
+      // Redis down: the flight stays 'queued' (a sweep enqueues it later) and the client hears 503.
+      if (err instanceof QueueUnavailableError) throw new FlightNotQueuedError(created.id, err);
+      // Any other refusal: the upload is kept and shows as failed; requeue() tries again.
       return this.markFailed(
         created.id,
         `could not be queued for analysis: ${errorMessage(err).slice(0, 200)}`,
@@ -331,6 +334,18 @@ export class FlightService {
     const flight = await this.change(id, ['failed'], { status: 'queued', progress: 0, error: null });
     await this.queue.enqueue(id);
     return flight;
+  }
+
+  /**
+   * Hands flights still 'queued' (oldest first) to the queue again: those refused while Redis was
+   * down, or left by a crash between recording and enqueueing. Safe to repeat: a flight whose job
+   * exists is not added twice (deterministic job ids). Returns how many were handed over.
+   */
+  async enqueueWaiting(limit = 200): Promise<number> {
+    const page = await this.list({ statuses: ['queued'] }, { limit });
+    const waiting = page.items.reverse();
+    for (const f of waiting) await this.queue.enqueue(f.id);
+    return waiting.length;
   }
 
   private async find(id: string): Promise<FlightRecord> {

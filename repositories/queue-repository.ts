@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   FlowProducer,
+  MetricsTime,
   Queue,
   UnrecoverableError,
   WaitingError,
@@ -80,6 +81,8 @@ export interface WorkerHandleOptions {
   concurrency: number;
   /** A job whose lock is not renewed for this long counts as stalled; default 30 s. */
   lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs; default 15 s. */
+  stalledIntervalMs?: number;
   /** A job failed (for good, or to be retried). `job` is undefined for some stalled-job failures. */
   onFailed?: (job: QueueJob | undefined, err: Error, final: boolean) => void;
   onError?: (err: Error) => void;
@@ -112,6 +115,26 @@ export interface QueueCounts {
   completed: number;
   failed: number;
 }
+
+/** One queue as /metrics reports it. */
+export interface QueueMetricsEntry {
+  queue: string;
+  counts: QueueCounts;
+  /** Jobs completed / failed for good since the queue's metrics began (BullMQ worker metrics). */
+  completedTotal: number;
+  failedTotal: number;
+  /**
+   * Seconds from when each recently completed job was due (added, plus its delay) to when it
+   * finished, for the newest completed jobs Redis still keeps (removeOnComplete: 1 h, ≤ 1000).
+   */
+  latencySeconds: number[];
+}
+
+/**
+ * The BullMQ queue object, for the admin dashboard's bull-board adapter only
+ * (api/plugins/queue-dashboard.ts): it is the one caller that needs the library's own type.
+ */
+export type DashboardQueue = Queue;
 
 /** Attempts 5, exponential backoff from 2 s with jitter, completed jobs kept 1 h (≤ 1000), failed 7 days. */
 export const DEFAULT_JOB_OPTIONS = {
@@ -279,6 +302,44 @@ export class QueueRepository {
     });
   }
 
+  /**
+   * Depth, totals and recent latency per queue for /metrics; `latencySample` newest completed
+   * jobs per queue are read for the latency.
+   */
+  async metrics(queues: readonly string[], latencySample = 200): Promise<QueueMetricsEntry[]> {
+    const counts = await this.counts(queues);
+    return this.guard(async () => {
+      const out: QueueMetricsEntry[] = [];
+      for (const name of queues) {
+        const q = this.queue(name);
+        const [completed, failed, recent] = await Promise.all([
+          q.getMetrics('completed', 0, 0),
+          q.getMetrics('failed', 0, 0),
+          q.getCompleted(0, Math.max(0, latencySample - 1)),
+        ]);
+        const latencySeconds: number[] = [];
+        for (const job of recent) {
+          if (!job?.finishedOn || !job.timestamp) continue;
+          const due = job.timestamp + (job.opts?.delay ?? 0);
+          latencySeconds.push(Math.max(0, job.finishedOn - due) / 1000);
+        }
+        out.push({
+          queue: name,
+          counts: counts[name] as QueueCounts,
+          completedTotal: Number(completed.meta.count) || 0,
+          failedTotal: Number(failed.meta.count) || 0,
+          latencySeconds,
+        });
+      }
+      return out;
+    });
+  }
+
+  /** The queue objects bull-board reads (see DashboardQueue); nothing else should use them. */
+  dashboardQueues(queues: readonly string[]): DashboardQueue[] {
+    return queues.map((name) => this.queue(name));
+  }
+
   /** Round-trip time to Redis in ms; QueueUnavailableError when it does not answer. */
   async ping(): Promise<number> {
     return this.guard(async () => {
@@ -315,7 +376,10 @@ export class QueueRepository {
         prefix: this.opts.prefix,
         concurrency: opts.concurrency,
         ...WORKER_SETTINGS,
+        // Per-minute completed/failed counts kept in Redis: /metrics reads their running totals.
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
         ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+        ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
       },
     );
     worker.on('error', (err) => opts.onError?.(err));

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { migrationFiles } from './support/migration-files.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InvalidInputError } from '../common/errors.js';
@@ -65,9 +65,7 @@ describeEngines('case store on $engine', (kind) => {
 
   it('applies each migration once when two instances start together', async () => {
     // Every file in migrations/, each applied by exactly one of the two instances.
-    const files = (await readdir(new URL('../migrations/', import.meta.url)))
-      .filter((f) => f.endsWith('.sql'))
-      .sort();
+    const files = await migrationFiles();
     expect(files.length).toBeGreaterThanOrEqual(6);
     expect(concurrentMigrations.flat().sort()).toEqual(files);
     const rows = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');

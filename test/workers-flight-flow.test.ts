@@ -7,9 +7,10 @@
  * The video is the scenario fixtures' kind of footage — timed frames encoded by
  * `encodeTimedFrames`, one every 10 s — but of a real photo of a parked car: the COCO models do
  * not see the rendered scenario cars (see test/cli-run.test.ts), and a case needs a detection.
- * Five minutes of it at 50 s segments gives at least six segments.
+ * Five minutes of it at 50 s segments gives at least six segments (test/support/worker-flights.ts,
+ * shared with the chaos and Redis-restart tests and the workers bench).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -23,118 +24,28 @@ import { JobFlightQueue } from '../flights/job-flight-queue.js';
 import { PipelineModels } from '../pipeline/load-pipeline-models.js';
 import { runVideoPipeline, type CaseSink } from '../pipeline/run-video-pipeline.js';
 import { FlightRunRepository } from '../repositories/database-flight-runs.js';
-import { postgresReachable } from '../repositories/database-scratch.js';
-import { encodeTimedFrames } from '../repositories/ffmpeg-repository.js';
-import { decodeImage } from '../repositories/media-repository.js';
 import { QueueRepository, WORKER_SETTINGS } from '../repositories/queue-repository.js';
 import { MemoryObjectStorage } from '../storage/memory-storage.js';
 import { QUEUE_NAMES } from '../workers/job-registry.js';
 import { QueueJobScheduler } from '../workers/queue-job-scheduler.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../workers/worker-runtime.js';
 import { sharedAsset } from './support/shared-assets.js';
+import { multipart } from './support/multipart.js';
 import { tempDir } from './support/video-fixtures.js';
+import {
+  caseFacts,
+  encodeParkedCarVideo,
+  FLIGHT_START as START,
+  parkedCarSource,
+  PG_URL,
+  REDIS_URL,
+  SEGMENT_SECONDS,
+  until,
+  workerServicesUp,
+} from './support/worker-flights.js';
 
-const PG_URL =
-  process.env.GRIDWATCH_TEST_DATABASE_URL ??
-  process.env.DATABASE_URL ??
-  'postgres://root@127.0.0.1:5432/test';
-const REDIS_URL = process.env.GRIDWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const START = '2024-01-08T10:00:00';
-const SEGMENT_SECONDS = 50;
-
-async function redisReachable(): Promise<boolean> {
-  const probe = new QueueRepository({
-    url: REDIS_URL,
-    prefix: 'gw-probe',
-    role: 'producer',
-    connectTimeoutMs: 3000,
-  });
-  try {
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await probe.close();
-  }
-}
-const servicesUp = (await postgresReachable(PG_URL)) && (await redisReachable());
-
-const SOURCE = {
-  id: 'cam-kerb-12',
-  name: 'Kerb outside no. 12',
-  kind: 'camera',
-  // Stored cameras name a stream; disabled, so no camera worker would lease it.
-  rtspUrl: 'rtsp://camera.invalid/stream',
-  enabled: false,
-  timezone: 'Asia/Shanghai',
-  zones: [
-    {
-      id: 'kerb',
-      type: 'no_parking',
-      polygon: [
-        [0.1, 0.6],
-        [0.9, 0.6],
-        [0.9, 0.99],
-        [0.1, 0.99],
-      ],
-    },
-  ],
-};
-
-function multipart(parts: { name: string; value: string | Buffer; filename?: string }[]): {
-  payload: Buffer;
-  headers: Record<string, string>;
-} {
-  const boundary = `----gw${randomUUID().replace(/-/g, '')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const file = p.filename === undefined ? '' : `; filename="${p.filename}"`;
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${file}\r\n\r\n`),
-      Buffer.isBuffer(p.value) ? p.value : Buffer.from(p.value),
-      Buffer.from('\r\n'),
-    );
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The fields a case takes from its violation, normalised for comparison. */
-function caseFacts(c: {
-  violationId: string;
-  type: string;
-  zoneId?: string | null;
-  firstSeen: string | Date;
-  lastSeen: string | Date;
-  dwellSeconds: number;
-  confidence: number;
-  sourceId: string;
-}) {
-  return {
-    violationId: c.violationId,
-    type: c.type,
-    sourceId: c.sourceId,
-    zoneId: c.zoneId ?? null,
-    firstSeen: new Date(c.firstSeen).toISOString(),
-    lastSeen: new Date(c.lastSeen).toISOString(),
-    dwellSeconds: c.dwellSeconds,
-    confidence: c.confidence,
-  };
-}
+const SOURCE = parkedCarSource();
+const servicesUp = await workerServicesUp();
 
 describe.skipIf(!servicesUp)('flights through BullMQ workers (real Redis, PostgreSQL, ffmpeg, ONNX)', () => {
   const prefix = `gw-test-${randomBytes(4).toString('hex')}`;
@@ -150,12 +61,7 @@ describe.skipIf(!servicesUp)('flights through BullMQ workers (real Redis, Postgr
   beforeAll(async () => {
     // Fails with a message naming ../shared when the reference model is not checked out.
     const weights = sharedAsset('models/yolox_nano.onnx');
-    const photo = await decodeImage(await readFile(sharedAsset('media/single_car.jpg')));
-    video = join(dir, 'parked.mp4');
-    await encodeTimedFrames(
-      Array.from({ length: 31 }, (_, k) => ({ ...photo, ptsS: k * 10 })),
-      { out: video },
-    );
+    video = await encodeParkedCarVideo(join(dir, 'parked.mp4'));
 
     const storage = new MemoryObjectStorage();
     producer = new QueueRepository({ url: REDIS_URL, prefix, role: 'producer' });

@@ -75,6 +75,9 @@ export interface WorkerRuntimeOptions {
   concurrency: number;
   /** How long running jobs get to finish on close (default 30 s). */
   graceMs?: number;
+  /** Job lock and stalled-job check (config queueLockMs, queueStalledIntervalMs); BullMQ defaults above. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   analysis?: FlightAnalysisDefaults;
   services?: WorkerServiceFactory;
   logger?: WorkerLogger;
@@ -169,6 +172,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       handles.push(
         opts.queueRepository.createWorker(queue, processor, {
           concurrency: opts.concurrency,
+          ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
+          ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
           onError: (err) => logger.warn(`queue ${queue}: ${err.message}`),
           onFailed: (job, err, final) => {
             const what = job ? `${job.name} ${job.id}` : `a job on ${queue}`;
@@ -254,6 +259,8 @@ export async function startWorkerProcess(
       concurrency: opts.concurrency ?? config.workerConcurrency,
       ...(opts.queues ? { queues: opts.queues } : {}),
       ...(opts.graceMs ? { graceMs: opts.graceMs } : {}),
+      lockDurationMs: config.queueLockMs,
+      stalledIntervalMs: config.queueStalledIntervalMs,
       // Live cameras beside the queue workers when the `cameras` queue is served (camera-service.ts).
       services: (ctx) => [
         ...(config.camerasPerWorker > 0

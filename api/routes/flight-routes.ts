@@ -96,7 +96,7 @@ export const flightRoutes: FastifyPluginAsyncTypebox<{ flights: FlightService }>
         ),
         consumes: ['multipart/form-data'],
         body: FlightUploadDocSchema,
-        response: { 201: FlightSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 413, 415) },
+        response: { 201: FlightSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 413, 415, 503) },
       },
     },
     async (request, reply) => {

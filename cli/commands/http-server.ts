@@ -8,6 +8,7 @@ import { createApiRuntime } from '../../api/api-runtime.js';
 import type { AppConfig } from '../../common/app-config.js';
 import { errorMessage } from '../../common/errors.js';
 import { JobFlightQueue } from '../../flights/job-flight-queue.js';
+import { QueuedFlightSweep } from '../../flights/queued-flight-sweep.js';
 import { PipelineModels } from '../../pipeline/load-pipeline-models.js';
 import { QueueRepository } from '../../repositories/queue-repository.js';
 import { InlineJobScheduler } from '../../workers/inline-job-scheduler.js';
@@ -80,7 +81,11 @@ export async function runHttpServer(
 
   let workers: WorkerRuntime | undefined;
   try {
-    const runtime = await createApiRuntime(config, { logger: { level: 'info' }, flightQueue });
+    const runtime = await createApiRuntime(config, {
+      logger: { level: 'info' },
+      flightQueue,
+      queues: producer,
+    });
     closers.push(() => runtime.close());
     if (runtime.applied.length > 0) io.err(`applied migrations: ${runtime.applied.join(', ')}`);
     let work = 'flights wait in the queue for `gridwatch serve` or workers';
@@ -116,6 +121,15 @@ export async function runHttpServer(
       work = 'flights analysed in this process';
     } else if (producer) {
       work = 'flights go to the Redis queues';
+    }
+    if (producer) {
+      // Flights refused with 503 while Redis was down stay 'queued'; this hands them over once it is back.
+      const sweep = new QueuedFlightSweep(runtime.services.flights, {
+        onSwept: (n) => logger.info(`re-enqueued ${n} queued flight(s)`),
+        onError: (m) => logger.warn(m),
+      });
+      sweep.start();
+      closers.push(() => sweep.stop());
     }
     await runtime.app.listen({ port, host });
     const address = runtime.app.server.address();
