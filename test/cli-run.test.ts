@@ -67,7 +67,8 @@ beforeAll(async () => {
   flight = await renderScenario(findScenario('soil-drone-two-patches'), { outDir: CACHE, width: 320 });
 }, 300_000);
 
-describe('gridwatch run', () => {
+// Each test spawns the CLI (tsx start-up, model load, ffmpeg); a loaded CI machine needs minutes.
+describe('gridwatch run', { timeout: 240_000 }, () => {
   it('prints one JSON object per violation event, with its type', async () => {
     const r = await gridwatch(...scenarioArgs(parking), '--json', '--no-store');
     expect(r.stderr).toBe('');

@@ -52,10 +52,11 @@ describeEngines('camera leases on $engine', (kind) => {
   });
 
   it('gives a live lease to one owner only, and a lapsed one to the next with a new token', async () => {
-    const a = await leases.acquire('cam-a', 'worker-a', 40);
+    // A TTL long enough that a loaded CI machine cannot let it lapse between the next two calls.
+    const a = await leases.acquire('cam-a', 'worker-a', 1500);
     expect(a).toMatchObject({ sourceId: 'cam-a', owner: 'worker-a' });
     expect(await leases.acquire('cam-a', 'worker-b', TTL)).toBeNull();
-    await sleep(60);
+    await sleep(1600);
     const b = await leases.acquire('cam-a', 'worker-b', TTL);
     expect(b).toMatchObject({ owner: 'worker-b' });
     expect(b!.token).not.toBe(a!.token);
