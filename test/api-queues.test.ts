@@ -87,6 +87,11 @@ describe.skipIf(!sharedUp)('queue dashboard and metrics (shared Redis)', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('Gridwatch queues');
+    // Inline styles for bull-board's UI only; scripts stay same-origin.
+    expect(page.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+    expect(page.headers['content-security-policy']).toContain("script-src 'self';");
+    const health = await h.app.inject({ method: 'GET', url: '/health' });
+    expect(health.headers['content-security-policy']).toContain("style-src 'self';");
     const queues = await h.app.inject({
       method: 'GET',
       url: '/admin/queues/api/queues',

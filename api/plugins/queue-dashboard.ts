@@ -48,6 +48,16 @@ export async function installQueueDashboard(
     await installAuth(dash, { keys: opts.keys, requestsPerMinute: opts.requestsPerMinute });
     dash.addHook('onSend', async (_request, reply, payload) => {
       if (reply.statusCode === 401) void reply.header('www-authenticate', 'Bearer');
+      // bull-board's React UI sets style attributes inline; only its admin pages get that
+      // allowance, the review page keeps the strict policy. Its web font from Google stays blocked
+      // (command centres are often offline) and falls back to a system font.
+      const csp = reply.getHeader('content-security-policy');
+      if (typeof csp === 'string') {
+        void reply.header(
+          'content-security-policy',
+          csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+        );
+      }
       return payload;
     });
     const board = new GridwatchBoardAdapter();
