@@ -14,7 +14,7 @@ import { EvidenceService } from '../evidence/evidence-service.js';
 import { MemoryObjectStorage } from '../storage/memory-storage.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { DispatchService, type DispatchOptions } from '../dispatch/dispatch-service.js';
-import { DatasetExportService, EvidenceCropSamples } from '../export/dataset-export.js';
+import { DatasetExportService, EvidenceSamples } from '../export/dataset-export.js';
 import type { FlightQueue } from '../flights/flight-queue.js';
 import { FlightService } from '../flights/flight-service.js';
 import { ApiKeyService } from './auth/api-key-service.js';
@@ -72,7 +72,7 @@ export function createServices(
       maxVideoBytes: opts.uploadMaxBytes,
       queue: opts.flightQueue,
     }),
-    exports: new DatasetExportService(db, new EvidenceCropSamples(evidence)),
+    exports: new DatasetExportService(db, new EvidenceSamples(evidence)),
     queues: opts.queues,
   };
 }

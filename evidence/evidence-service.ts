@@ -19,6 +19,7 @@ import {
   EVIDENCE_FORMATS,
   EVIDENCE_KINDS,
   type EvidenceKind,
+  type EvidenceMeta,
   type EvidenceRecord,
 } from './evidence-model.js';
 import { evidenceOverlaySvg, formatDuration, formatMediaTime, formatWallClock } from './evidence-overlay.js';
@@ -148,6 +149,7 @@ export class EvidenceService {
     for (const kind of EVIDENCE_KINDS) {
       if (have.has(kind)) continue;
       let bytes: Buffer | undefined;
+      let meta: EvidenceMeta | undefined;
       let reason = 'the violation carries no frame for it';
       try {
         switch (kind) {
@@ -158,6 +160,13 @@ export class EvidenceService {
             if (main) bytes = await this.crop(source, main[0], frameAt);
             if (main && !bytes) reason = 'the box lies outside the frame';
             break;
+          case 'frame': {
+            const clean = main && (await this.cleanFrame(source, main[0], frameAt));
+            bytes = clean?.bytes;
+            meta = clean?.meta;
+            if (main && !bytes) reason = 'the box lies outside the frame';
+            break;
+          }
           case 'start_frame':
             if (start) bytes = await this.annotated(violation, source, start, 'start', frameAt);
             break;
@@ -184,7 +193,7 @@ export class EvidenceService {
         this.opts.logger?.warn(`case ${caseId}: no ${kind} evidence: ${reason}`);
         continue;
       }
-      const record = await this.store(repo, caseId, kind, bytes);
+      const record = await this.store(repo, caseId, kind, bytes, meta);
       have.set(kind, record);
       created.push(kind);
     }
@@ -200,6 +209,7 @@ export class EvidenceService {
     caseId: string,
     kind: EvidenceKind,
     bytes: Buffer,
+    meta?: EvidenceMeta,
   ): Promise<EvidenceRecord> {
     const sha256 = sha256Hex(bytes);
     const key = evidenceKey(caseId, kind, sha256);
@@ -210,7 +220,15 @@ export class EvidenceService {
     }
     let record: EvidenceRecord;
     try {
-      record = await repo.insertIfAbsent({ caseId, kind, key, contentType, bytes: bytes.length, sha256 });
+      record = await repo.insertIfAbsent({
+        caseId,
+        kind,
+        key,
+        contentType,
+        bytes: bytes.length,
+        sha256,
+        ...(meta ? { meta } : {}),
+      });
     } catch (err) {
       await this.storage.delete(key).catch(() => {});
       if (sqlState(err) === FOREIGN_KEY_VIOLATION) throw new NotFoundError('case', caseId);
@@ -278,6 +296,24 @@ export class EvidenceService {
     const { width, height } = frame.image;
     const rect = cropRect(scaleBox(ref.box, source.analysisSize, width, height), width, height);
     return rect && encodeJpeg(cropRaw(frame.image, rect), 92);
+  }
+
+  /**
+   * The whole frame, unmarked, with the object's box in its pixels (clamped into the frame), for
+   * training data: the annotated frame has boxes burned in and the crop loses the context.
+   */
+  private async cleanFrame(
+    source: EvidenceSource,
+    ref: FrameRef,
+    frameAt: (ptsS: number) => Promise<ProvidedFrame>,
+  ): Promise<{ bytes: Buffer; meta: EvidenceMeta } | undefined> {
+    const frame = await frameAt(ref.ptsS);
+    const { width, height } = frame.image;
+    const b = scaleBox(ref.box, source.analysisSize, width, height);
+    const clamp = (v: number, max: number): number => Math.round(Math.min(max, Math.max(0, v)) * 100) / 100;
+    const box: BoxXYXY = [clamp(b[0], width), clamp(b[1], height), clamp(b[2], width), clamp(b[3], height)];
+    if (!(box[2] > box[0]) || !(box[3] > box[1])) return undefined;
+    return { bytes: await encodeJpeg(frame.image, 92), meta: { width, height, box } };
   }
 
   /** The case's evidence records, oldest first; NotFoundError for an unknown case. */

@@ -4,13 +4,15 @@
  *   gridwatch-dataset/
  *     decisions.csv              every decided case: who decided what, when and why
  *     data.yaml                  class names in the detector's order (Ultralytics layout)
+ *     classes.txt                the same class names, one a line (line number = class index)
  *     images/<case>.jpg          whole frames whose object boxes are known, with
  *     labels/<case>.txt          YOLO lines (empty for a false detection: a background image)
  *     crops/<confirmed|rejected>/<class>/<case>.jpg
  *                                clean crops of the object where no frame with boxes exists
  *     README.txt                 what is in it, with counts
  *
- * Images come from a DatasetSampleSource; the default reads the evidence's clean crop.
+ * Images come from a DatasetSampleSource; the default (EvidenceSamples) reads the evidence's clean
+ * whole frame with its box, else its clean crop.
  */
 import type { Readable } from 'node:stream';
 import { NotFoundError } from '../cases/case-errors.js';
@@ -19,7 +21,14 @@ import type { BoxXYXY } from '../detector/types.js';
 import type { EvidenceRecord } from '../evidence/evidence-model.js';
 import { ExportRepository } from '../repositories/database-export.js';
 import type { Database } from '../repositories/database-repository.js';
-import { CLASS_OF_TYPE, dataYaml, DECISION_COLUMNS, decisionRow, yoloLine } from './dataset-format.js';
+import {
+  CLASS_OF_TYPE,
+  classesTxt,
+  dataYaml,
+  DECISION_COLUMNS,
+  decisionRow,
+  yoloLine,
+} from './dataset-format.js';
 import { tarStream, type TarEntry } from './tar-writer.js';
 
 export const DECIDED_STATUSES = [
@@ -49,32 +58,45 @@ export interface DatasetSampleSource {
 
 /** What of the evidence service the export reads; `EvidenceService` fits. */
 export interface EvidenceReader {
-  find(caseId: string, kind: 'crop'): Promise<EvidenceRecord>;
+  find(caseId: string, kind: 'frame' | 'crop'): Promise<EvidenceRecord>;
   read(record: EvidenceRecord): Promise<{ body: Readable; start: number; end: number }>;
 }
 
 /**
- * Clean crops from evidence storage. TODO(evidence): the evidence records neither an unannotated
- * whole frame nor the object's box in it, so crops cannot carry YOLO boxes: they go to crops/ as a
- * classification set. Once evidence stores the best frame clean with its box (and size), return it
- * here with `frame` set and the export writes images/ and labels/ for it.
+ * Images from evidence storage: the clean whole frame with the object's box (evidence kind
+ * `frame`, box in its metadata) when the case has one and its type has a detector class, so the
+ * export writes images/ + labels/; otherwise the clean crop, which goes to crops/ as a
+ * classification sample (cases rendered before `frame` existed, exposed soil).
  */
-export class EvidenceCropSamples implements DatasetSampleSource {
+export class EvidenceSamples implements DatasetSampleSource {
   constructor(private readonly evidence: EvidenceReader) {}
 
   async sampleFor(c: Case): Promise<DatasetSample | undefined> {
-    let record;
+    if (CLASS_OF_TYPE[c.type]) {
+      const record = await this.record(c.id, 'frame');
+      const meta = record?.meta;
+      const frame = record && meta && (await this.sample(record));
+      if (frame) return { ...frame, frame: { width: meta.width, height: meta.height, boxes: [meta.box] } };
+    }
+    const crop = await this.record(c.id, 'crop');
+    return crop && this.sample(crop);
+  }
+
+  private async record(caseId: string, kind: 'frame' | 'crop'): Promise<EvidenceRecord | undefined> {
     try {
-      record = await this.evidence.find(c.id, 'crop');
+      return await this.evidence.find(caseId, kind);
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     }
+  }
+
+  private async sample(record: EvidenceRecord): Promise<DatasetSample | undefined> {
     try {
       const read = await this.evidence.read(record);
       return { body: read.body, bytes: read.end - read.start + 1, extension: 'jpg' };
     } catch (err) {
-      // The row outlived its file: the case still goes into the CSV, without an image.
+      // The row outlived its file: the case still goes into the CSV, without this image.
       if (err instanceof NotFoundError) return undefined;
       throw err;
     }
@@ -149,6 +171,7 @@ export class DatasetExportService {
     const mtime = now.getTime() / 1000;
     yield { name: `${ROOT}/decisions.csv`, body: Buffer.from(`${rows.join('\r\n')}\r\n`), mtime };
     yield { name: `${ROOT}/data.yaml`, body: Buffer.from(dataYaml()), mtime };
+    yield { name: `${ROOT}/classes.txt`, body: Buffer.from(classesTxt()), mtime };
     yield { name: `${ROOT}/README.txt`, body: Buffer.from(readme(query, counts, now)), mtime };
   }
 
@@ -198,7 +221,8 @@ function readme(query: DatasetQuery, counts: Counts, now: Date): string {
     `crops without boxes (crops/<confirmed|rejected>/<class>/): ${counts.crops}`,
     `cases without an image (CSV only): ${counts.withoutImage}`,
     '',
-    'decisions.csv lists every case. Label class indices follow data.yaml, the detector order.',
+    'decisions.csv lists every case. Label class indices follow data.yaml and classes.txt, the',
+    'detector order. Label lines are "<class> <cx> <cy> <w> <h>", normalised to the image.',
     'Rejections for "not_a_violation" or "duplicate" still show a real object and are labelled;',
     'only "false_detection" images are background.',
     '',

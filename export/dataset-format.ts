@@ -38,7 +38,12 @@ export function yoloLine(
 /** Ultralytics-style dataset description. */
 export function dataYaml(): string {
   const names = DETECTION_LABELS.map((n, i) => `  ${i}: ${n}`).join('\n');
-  return `# Gridwatch reviewed cases. Images without a label file are background (rejected detections).\npath: .\ntrain: images\nval: images\nnames:\n${names}\n`;
+  return `# Gridwatch reviewed cases. Images with an empty label file are background (false detections).\npath: .\ntrain: images\nval: images\nnames:\n${names}\n`;
+}
+
+/** Darknet-style class list: one name a line, the line number is the class index. */
+export function classesTxt(): string {
+  return `${DETECTION_LABELS.join('\n')}\n`;
 }
 
 /**

@@ -292,9 +292,13 @@ export class CaseRepository {
     }
     if (beforeSeq !== undefined) add((p) => `seq < ${p}`, beforeSeq);
     params.push(limit);
+    // With a closed time window PostgreSQL otherwise walks seq backwards and discards every case
+    // outside the window (248 ms for a week amid 100k cases); `seq + 0` hides the seq index so it
+    // takes the first_seen index and sorts the window's rows instead (6 ms; see bench:api).
+    const order = filters.firstSeenFrom && filters.firstSeenTo ? 'seq + 0' : 'seq';
     const res = await this.db.query<CaseRow>(
       `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY seq DESC LIMIT $${params.length}`,
+       ORDER BY ${order} DESC LIMIT $${params.length}`,
       params,
     );
     return res.rows.map((r) => ({ value: toCase(r), seq: r.seq }));

@@ -1,5 +1,5 @@
 /** SQL for case evidence records. Callers pass the Queryable (a transaction or the pool). */
-import type { EvidenceKind, EvidenceRecord } from '../evidence/evidence-model.js';
+import type { EvidenceKind, EvidenceMeta, EvidenceRecord } from '../evidence/evidence-model.js';
 import type { Queryable } from './database-repository.js';
 
 interface EvidenceRow {
@@ -10,6 +10,7 @@ interface EvidenceRow {
   bytes: number;
   sha256: string;
   created_at: Date;
+  meta: EvidenceMeta | null;
 }
 
 function toRecord(r: EvidenceRow): EvidenceRecord {
@@ -21,6 +22,7 @@ function toRecord(r: EvidenceRow): EvidenceRecord {
     bytes: r.bytes,
     sha256: r.sha256,
     createdAt: r.created_at.toISOString(),
+    ...(r.meta ? { meta: r.meta } : {}),
   };
 }
 
@@ -37,11 +39,11 @@ export class EvidenceRepository {
   /** Records the file unless the case already has this kind; returns whichever row stands. */
   async insertIfAbsent(e: NewEvidence): Promise<EvidenceRecord> {
     const res = await this.db.query<EvidenceRow>(
-      `INSERT INTO case_evidence (case_id, kind, key, content_type, bytes, sha256)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO case_evidence (case_id, kind, key, content_type, bytes, sha256, meta)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
        ON CONFLICT (case_id, kind) DO NOTHING
        RETURNING *`,
-      [e.caseId, e.kind, e.key, e.contentType, e.bytes, e.sha256],
+      [e.caseId, e.kind, e.key, e.contentType, e.bytes, e.sha256, e.meta ? JSON.stringify(e.meta) : null],
     );
     const row = res.rows[0];
     if (row) return toRecord(row);

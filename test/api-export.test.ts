@@ -158,7 +158,7 @@ describeEngines('dataset export on $engine', (kind) => {
       `?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`,
     );
     expect(future.rows).toEqual([]);
-    expect(await readdir(future.root)).toEqual(['README.txt', 'data.yaml', 'decisions.csv']);
+    expect(await readdir(future.root)).toEqual(['README.txt', 'classes.txt', 'data.yaml', 'decisions.csv']);
     const upTo = await download(`?to=${encodeURIComponent(parked.decidedAt as string)}`);
     expect(upTo.rows).toEqual([]);
   });

@@ -272,7 +272,7 @@ describeEngines('evidence service on $engine', (kind) => {
     const onlyThreshold = violation({ threshold: { ptsS: 3, box: BOX, score: 0.8 } });
     const a = await newCase(onlyThreshold);
     const ra = await service.renderForViolation(a, onlyThreshold, SOURCE, new VideoFileFrameProvider(video));
-    expect(ra.created).toEqual(['annotated', 'crop', 'threshold_frame', 'clip']);
+    expect(ra.created).toEqual(['annotated', 'crop', 'frame', 'threshold_frame', 'clip']);
     expect(ra.skipped).toEqual([{ kind: 'start_frame', reason: 'the violation carries no frame for it' }]);
 
     const pastTheEnd = violation({
@@ -283,9 +283,9 @@ describeEngines('evidence service on $engine', (kind) => {
     const b = await newCase(pastTheEnd);
     const rb = await service.renderForViolation(b, pastTheEnd, SOURCE, new VideoFileFrameProvider(video));
     expect(rb.created).toEqual(['start_frame']);
-    expect(rb.skipped.map((s) => s.kind)).toEqual(['annotated', 'crop', 'threshold_frame', 'clip']);
+    expect(rb.skipped.map((s) => s.kind)).toEqual(['annotated', 'crop', 'frame', 'threshold_frame', 'clip']);
     expect(rb.skipped[0]!.reason).toMatch(/no frame near 41/);
-    expect(rb.skipped[3]!.reason).toMatch(/ends at/);
+    expect(rb.skipped[4]!.reason).toMatch(/ends at/);
   });
 
   it('refuses unknown cases', async () => {

@@ -8,6 +8,7 @@ import { DateTime } from './common-schemas.js';
 export const EvidenceKindSchema = StringEnum(EVIDENCE_KINDS, {
   description:
     'annotated (best frame with box, zone, source and time burned in), crop (the object, unmarked), ' +
+    'frame (the same whole frame, unmarked: training data), ' +
     'start_frame, threshold_frame (annotated), clip (MP4 around the threshold)',
 });
 

@@ -14,7 +14,7 @@ export interface LoadedEvidence {
 }
 
 /** Images and the clip in the order the page lays them out. */
-export const EVIDENCE_ORDER = ['annotated', 'crop', 'start_frame', 'threshold_frame', 'clip'];
+export const EVIDENCE_ORDER = ['annotated', 'crop', 'start_frame', 'threshold_frame', 'frame', 'clip'];
 
 function rank(kind: string): number {
   const i = EVIDENCE_ORDER.indexOf(kind);

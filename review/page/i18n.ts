@@ -128,6 +128,7 @@ const zh = {
     crop: '目标特写',
     start_frame: '开始',
     threshold_frame: '达到阈值',
+    frame: '原图',
     clip: '视频片段',
   } as Record<string, string>,
 };
@@ -255,6 +256,7 @@ const en: Dictionary = {
     crop: 'Crop',
     start_frame: 'Start',
     threshold_frame: 'Threshold',
+    frame: 'Clean frame',
     clip: 'Clip',
   },
 };
