@@ -274,7 +274,7 @@ describe('review page', () => {
     expect(await current()).toBe(seeded.confirm?.id);
     await expect.poll(() => page.locator('#feed-status').getAttribute('data-status')).toBe('live');
     await evidenceReady(page);
-    await expect.poll(() => page.locator('.strip .thumb').count()).toBe(5);
+    await expect.poll(() => page.locator('.strip .thumb').count()).toBe(6); // annotated, crop, start, threshold, clean frame, clip
     expect(await page.locator('.strip video').getAttribute('src')).toMatch(/^blob:/);
     expect(await page.locator('#case-confidence').textContent()).toBe('91%');
     expect(await page.locator('#case-dwell').textContent()).toBe('5 分 05 秒');
