@@ -15,3 +15,16 @@ export interface Command {
 
 /** Thrown for wrong arguments: the CLI prints the message and the command's usage, exit 2. */
 export class UsageError extends Error {}
+
+/**
+ * A positive number option (`--name`), or undefined when it was not given; anything else is a
+ * UsageError naming the option.
+ */
+export function positiveOption(name: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return n;
+}

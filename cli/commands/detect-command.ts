@@ -5,7 +5,7 @@ import { MediaError, errorMessage } from '../../common/errors.js';
 import { Detector } from '../../detector/detector.js';
 import { boxesSvg } from '../../evidence/annotation-svg.js';
 import { configureMedia, decodeImage, overlaySvg } from '../../repositories/media-repository.js';
-import { UsageError, type Command } from '../command.js';
+import { positiveOption, UsageError, type Command } from '../command.js';
 
 const usage = `gridwatch detect <image> --model <manifest.json> [options]
 
@@ -41,9 +41,7 @@ export const detectCommand: Command = {
     const imagePath = positionals[0];
     if (!imagePath || positionals.length > 1) throw new UsageError('give exactly one image');
     if (!values.model) throw new UsageError('--model is required');
-    const threads = values.threads === undefined ? config.ortThreads : Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new UsageError('--threads must be a positive integer');
+    const threads = positiveOption('threads', values.threads, true) ?? config.ortThreads;
     if (values.annotate && !/^\.(png|jpe?g)$/i.test(extname(values.annotate))) {
       throw new UsageError('--annotate must name a .png or .jpg file');
     }

@@ -8,7 +8,7 @@ import { ModelRunner } from '../../detector/model-runner.js';
 import { Segmenter } from '../../detector/segmenter.js';
 import { evaluateDetector, evaluateSegmenter } from '../../evaluation/model-evaluation.js';
 import { configureMedia } from '../../repositories/media-repository.js';
-import { UsageError, type Command } from '../command.js';
+import { positiveOption, UsageError, type Command } from '../command.js';
 
 const usage = `gridwatch eval model <name-or-manifest> [--n 500] [--seed <seed>] [--json]
 
@@ -56,7 +56,7 @@ export const evalCommand: Command = {
     const seed = Number(values.seed);
     if (!Number.isInteger(n) || n < 1) throw new UsageError('--n must be a positive integer');
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a non-negative integer');
-    const threads = values.threads === undefined ? config.ortThreads : Number(values.threads);
+    const threads = positiveOption('threads', values.threads, true) ?? config.ortThreads;
     const droneShare = values['drone-share'] === undefined ? undefined : Number(values['drone-share']);
     configureMedia({ concurrency: config.sharpConcurrency });
 

@@ -14,7 +14,7 @@ import { runVideoPipeline, type CaseSink } from '../../pipeline/run-video-pipeli
 import type { Database } from '../../repositories/database-repository.js';
 import { configureMedia } from '../../repositories/media-repository.js';
 import { loadSourceConfig } from '../../violations/config/source-config.js';
-import { UsageError, type Command, type CommandIo } from '../command.js';
+import { positiveOption, UsageError, type Command, type CommandIo } from '../command.js';
 
 const usage = `gridwatch run <video> --source <source.json> [options]
 
@@ -46,15 +46,6 @@ Options:
 const HOW_TO_CHOOSE =
   'Pass a detector with --model <manifest.json> [--weights <file.onnx>], e.g. the COCO reference ' +
   '--model models/catalogue/yolox-nano-coco.json --weights ../shared/models/yolox_nano.onnx (vehicles and people only)';
-
-function positiveNumber(name: string, v: string | undefined, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}`);
-  }
-  return n;
-}
 
 function round(v: number, digits: number): number {
   const k = 10 ** digits;
@@ -154,11 +145,11 @@ export const runCommand: Command = {
     if (!values.source) throw new UsageError('--source is required');
     if (values.weights && !values.model) throw new UsageError('--weights needs --model');
     if (values['no-store'] && values.db) throw new UsageError('--db and --no-store contradict each other');
-    const sampleFps = positiveNumber('sample-fps', values['sample-fps']);
-    const maxWidth = positiveNumber('max-width', values['max-width'], true);
-    const segmentCount = positiveNumber('segments', values.segments, true);
-    const concurrency = positiveNumber('concurrency', values.concurrency, true);
-    const threads = positiveNumber('threads', values.threads, true) ?? config.ortThreads;
+    const sampleFps = positiveOption('sample-fps', values['sample-fps']);
+    const maxWidth = positiveOption('max-width', values['max-width'], true);
+    const segmentCount = positiveOption('segments', values.segments, true);
+    const concurrency = positiveOption('concurrency', values.concurrency, true);
+    const threads = positiveOption('threads', values.threads, true) ?? config.ortThreads;
 
     const verbose = values.verbose && !values.json;
     const logger = cliLogger(io, verbose);
