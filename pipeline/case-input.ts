@@ -4,6 +4,16 @@ import type { ViolationInput } from '../cases/violation-input.js';
 import type { SourceConfig } from '../violations/config/source-config.js';
 import type { PipelineEvent } from './pipeline-types.js';
 
+/**
+ * The newest event of each violation in a batch, in first-seen order: it carries everything the
+ * older ones did, so one case upsert per violation stores the whole batch.
+ */
+export function newestPerViolation(events: readonly PipelineEvent[]): PipelineEvent[] {
+  const newest = new Map<string, PipelineEvent>();
+  for (const e of events) newest.set(e.violation.id, e);
+  return [...newest.values()];
+}
+
 function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
 }

@@ -14,7 +14,7 @@ import {
   type AggregatorState,
 } from './aggregate-observations.js';
 import { analyseSegment, type AnalyseOptions, type AnalyseSegmentDeps } from './analyse-segment.js';
-import { toCaseInput } from './case-input.js';
+import { newestPerViolation, toCaseInput } from './case-input.js';
 import { planVideo, type PlanVideoDeps, type PlanVideoInput } from './plan-video.js';
 import {
   silentPipelineLogger,
@@ -176,10 +176,9 @@ async function storeCases(
   result: RunVideoResult,
 ): Promise<void> {
   if (!deps.cases && !deps.onViolation) return;
-  const newest = new Map<string, PipelineEvent>();
-  for (const e of events) newest.set(e.violation.id, e);
+  const newest = newestPerViolation(events);
   let done = 0;
-  for (const event of newest.values()) {
+  for (const event of newest) {
     const evidence = (await deps.onViolation?.(event, plan)) ?? [];
     if (deps.cases) {
       const r = await deps.cases.upsertFromViolation(toCaseInput(event, plan.source, evidence));
@@ -187,6 +186,6 @@ async function storeCases(
       else if (r.updated) result.cases.updated++;
       else result.cases.unchanged++;
     }
-    deps.onProgress?.({ stage: 'store', done: ++done, total: newest.size });
+    deps.onProgress?.({ stage: 'store', done: ++done, total: newest.length });
   }
 }

@@ -18,7 +18,7 @@
 import { toPipelineSource } from '../cases/pipeline-source-validator.js';
 import { InvalidInputError, errorMessage } from '../common/errors.js';
 import { aggregateObservations, type AggregatorState } from '../pipeline/aggregate-observations.js';
-import { toCaseInput } from '../pipeline/case-input.js';
+import { newestPerViolation, toCaseInput } from '../pipeline/case-input.js';
 import { FrameAnalyser, type AnalyseOptions } from '../pipeline/frame-analyser.js';
 import {
   silentPipelineLogger,
@@ -91,13 +91,6 @@ function isRunnerState(s: unknown, sourceId: string): s is CameraRunnerState {
   if (typeof s !== 'object' || s === null) return false;
   const r = s as Partial<CameraRunnerState>;
   return r.version === 1 && r.sourceId === sourceId && Number.isFinite(r.ptsEpochMs) && !!r.aggregator;
-}
-
-/** The newest event per violation: it carries everything the older ones in the batch did. */
-function newestPerViolation(events: readonly PipelineEvent[]): PipelineEvent[] {
-  const newest = new Map<string, PipelineEvent>();
-  for (const e of events) newest.set(e.violation.id, e);
-  return [...newest.values()];
 }
 
 /** Loads a camera's configuration with its real stream URL (the API only ever shows it masked). */

@@ -7,8 +7,7 @@
  * violation id, evidence jobs have deterministic ids, and a done flight is left alone.
  */
 import { aggregateObservations } from '../../pipeline/aggregate-observations.js';
-import { toCaseInput } from '../../pipeline/case-input.js';
-import type { PipelineEvent } from '../../pipeline/pipeline-types.js';
+import { newestPerViolation, toCaseInput } from '../../pipeline/case-input.js';
 import type { JobHandler } from '../job-registry.js';
 import { classify, type JobDeps } from './job-deps.js';
 import { failFlight } from './flight-status.js';
@@ -42,11 +41,9 @@ export function flightAggregateJob(deps: JobDeps): JobHandler<'flight.aggregate'
       } catch (err) {
         throw classify(err, 'the flight cannot be aggregated');
       }
-      // One upsert per violation: its newest event carries everything the older ones did.
-      const newest = new Map<string, PipelineEvent>();
-      for (const e of aggregated.events) newest.set(e.violation.id, e);
+      const newest = newestPerViolation(aggregated.events);
       let created = 0;
-      for (const event of newest.values()) {
+      for (const event of newest) {
         const r = await deps.cases.upsertFromViolation(toCaseInput(event, plan.source));
         if (r.created) created++;
         await deps.jobs.enqueue('evidence.render', {
@@ -57,7 +54,7 @@ export function flightAggregateJob(deps: JobDeps): JobHandler<'flight.aggregate'
         });
       }
       await deps.flights.markDone(flightId);
-      return { violations: newest.size, created };
+      return { violations: newest.length, created };
     },
     async onFailed({ flightId }, error) {
       await failFlight(deps.flights, flightId, error);
