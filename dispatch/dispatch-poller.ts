@@ -3,6 +3,7 @@
  * (issue 7) a job calls the same deliverDue()/deliverOne() instead; running both is safe, since
  * deliveries are claimed with row locks and leases.
  */
+import { RepeatingTask } from '../common/repeating-task.js';
 import type { DeliveryOutcome } from './dispatch-service.js';
 
 export interface DispatchPollerOptions {
@@ -12,51 +13,33 @@ export interface DispatchPollerOptions {
 }
 
 export class DispatchPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private readonly intervalMs: number;
+  private readonly task: RepeatingTask;
 
   constructor(
     private readonly dispatch: { deliverDue(): Promise<DeliveryOutcome[]> },
     private readonly opts: DispatchPollerOptions = {},
   ) {
-    this.intervalMs = opts.intervalMs ?? 2000;
+    this.task = new RepeatingTask(() => this.round(), opts.intervalMs ?? 2000);
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.task.start();
   }
 
   /** Stops polling and waits for a round in progress to finish. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.round().finally(() => {
-        this.running = undefined;
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async round(): Promise<void> {
-    let again = false;
+  /** True when the round found work: it may have left more behind, so go again at once. */
+  private async round(): Promise<boolean> {
     try {
       const outcomes = await this.dispatch.deliverDue();
       this.opts.onRound?.(outcomes);
-      // A round that found work may have left more behind: go again at once.
-      again = outcomes.some((o) => o.result !== 'skipped');
+      return outcomes.some((o) => o.result !== 'skipped');
     } catch (err) {
       this.opts.onError?.(err);
+      return false;
     }
-    this.schedule(again ? 0 : this.intervalMs);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Re-enqueues flights left in 'queued': uploads refused with 503 while Redis was down (they are
  * stored, see FlightNotQueuedError) and any left by a crash between recording and enqueueing.
- * Runs at start and then every `intervalMs` in each API process with a Redis queue; repeating it
+ * Runs at start and then `intervalMs` after each round, in each API process with a Redis queue; repeating it
  * is harmless because a flight's ingest job has a deterministic id.
  */
 import { errorMessage } from '../common/errors.js';
+import { RepeatingTask } from '../common/repeating-task.js';
 
 export interface QueuedFlightSweepOptions {
   intervalMs?: number;
@@ -16,14 +17,18 @@ export interface QueuedFlightSweepOptions {
 }
 
 export class QueuedFlightSweep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: RepeatingTask;
   private failing = false;
 
   constructor(
     private readonly flights: { enqueueWaiting(limit?: number): Promise<number> },
     private readonly opts: QueuedFlightSweepOptions = {},
-  ) {}
+  ) {
+    this.task = new RepeatingTask(async () => {
+      await this.sweep();
+      return false;
+    }, opts.intervalMs ?? 30_000);
+  }
 
   /** One round now; never throws. */
   async sweep(): Promise<number> {
@@ -40,22 +45,10 @@ export class QueuedFlightSweep {
   }
 
   start(): void {
-    if (this.timer) return;
-    const round = (): void => {
-      this.running = this.sweep().then(() => {
-        this.running = undefined;
-      });
-    };
-    round();
-    this.timer = setInterval(() => {
-      if (!this.running) round();
-    }, this.opts.intervalMs ?? 30_000);
-    this.timer.unref();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.task.stop();
   }
 }
