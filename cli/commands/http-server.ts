@@ -42,6 +42,8 @@ export async function runHttpServer(
   mode: 'serve' | 'api',
   args: string[],
   { config, io }: { config: AppConfig; io: CommandIo },
+  /** Called once the server listens, with its base URL (the demo prints the review page's). */
+  onListening?: (baseUrl: string) => void,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -135,6 +137,7 @@ export async function runHttpServer(
     const address = runtime.app.server.address();
     const shown =
       typeof address === 'object' && address ? `${address.address}:${address.port}` : `${host}:${port}`;
+    onListening?.(`http://${shown}`);
     io.err(
       `gridwatch API listening on http://${shown} (${runtime.db.kind === 'pglite' ? 'embedded store' : 'PostgreSQL'}; ${work})`,
     );

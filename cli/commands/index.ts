@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { apiCommand } from './api-command.js';
+import { demoCommand } from './demo-command.js';
 import { detectCommand } from './detect-command.js';
 import { evalCommand } from './eval-command.js';
 import { framesCommand } from './frames-command.js';
@@ -13,6 +14,7 @@ import { workerCommand } from './worker-command.js';
 
 /** Every CLI command, in the order `gridwatch --help` lists them. */
 export const commands: Command[] = [
+  demoCommand,
   detectCommand,
   runCommand,
   probeCommand,

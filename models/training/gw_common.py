@@ -353,6 +353,94 @@ class BudgetSchedule:
         self.warmup = min(self.warmup, max(1, self.planned // 10))
 
 
+def init_from_fused_onnx(model: nn.Module, path: Path, batches) -> int:
+    """Loads an exported model back into `model` for further training. The export folded each
+    BatchNorm into its convolution, so the convolutions get the folded weights and each BatchNorm
+    gets statistics measured on `batches` (training images) with gamma/beta chosen to cancel
+    them: in eval mode the network then computes exactly the exported function, and in training
+    mode batch statistics are close to those, so training resumes without a jolt. Convolutions
+    are paired with ONNX Conv nodes in execution order, which torch's exporter preserves.
+    Returns the number of convolutions loaded."""
+    import onnx  # Debian's python3-onnx; only this developer path needs it
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    # The exporter stores equal tensors once and reaches the copies through Identity nodes.
+    for node in graph.node:
+        if node.op_type == "Identity" and node.input[0] in inits:
+            inits[node.output[0]] = inits[node.input[0]]
+        elif node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            inits[node.output[0]] = torch.from_numpy(numpy_helper.to_array(node.attribute[0].t).copy())
+    onnx_convs = [(inits[n.input[1]], inits[n.input[2]] if len(n.input) > 2 else None)
+                  for n in graph.node if n.op_type == "Conv"]
+
+    order: list[nn.Conv2d] = []
+    hooks = [m.register_forward_hook(lambda mod, _i, _o: order.append(mod))
+             for m in model.modules() if isinstance(m, nn.Conv2d)]
+    batches = list(batches)
+    model.eval()
+    with torch.no_grad():
+        model(batches[0][:1])
+    for h in hooks:
+        h.remove()
+    if len(order) != len(onnx_convs):
+        raise SystemExit(f"--init-onnx: {path} has {len(onnx_convs)} convolutions, the model {len(order)}; "
+                         "was it exported from this architecture and width?")
+    following_bn: dict[nn.Conv2d, nn.BatchNorm2d] = {}
+    for m in model.modules():
+        if isinstance(m, nn.Sequential):
+            kids = list(m.children())
+            for a, b in zip(kids, kids[1:]):
+                if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
+                    following_bn[a] = b
+
+    with torch.no_grad():
+        for conv, (w, b) in zip(order, onnx_convs):
+            if tuple(conv.weight.shape) != tuple(w.shape):
+                raise SystemExit(f"--init-onnx: weight shape {tuple(w.shape)} where the model has {tuple(conv.weight.shape)}")
+            conv.weight.copy_(w)
+            bn = following_bn.get(conv)
+            if bn is None:
+                if conv.bias is not None and b is not None:
+                    conv.bias.copy_(b)
+                continue
+            # Identity BN plus the folded bias: the network now computes the exported function.
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1 - bn.eps)
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(b if b is not None else torch.zeros_like(bn.bias))
+
+        # Measure each convolution's output statistics over the sample batches.
+        sums: dict[nn.Conv2d, list[torch.Tensor]] = {c: [0, 0, 0] for c in following_bn}
+
+        def record(mod, _i, out):
+            o = out.double()
+            acc = sums[mod]
+            acc[0] = acc[0] + o.sum((0, 2, 3))
+            acc[1] = acc[1] + (o * o).sum((0, 2, 3))
+            acc[2] = acc[2] + o.numel() / o.shape[1]
+
+        hooks = [c.register_forward_hook(record) for c in following_bn]
+        for x in batches:
+            model(x)
+        for h in hooks:
+            h.remove()
+        for conv, bn in following_bn.items():
+            s1, s2, cnt = sums[conv]
+            mean = (s1 / cnt).float()
+            var = (s2 / cnt).float() - mean * mean
+            var = var.clamp_min(1e-5)
+            folded_bias = bn.bias.clone()
+            bn.running_mean.copy_(mean)
+            bn.running_var.copy_(var)
+            # (Wx - mean) / sqrt(var + eps) * gamma + beta == Wx + folded_bias
+            bn.weight.copy_(torch.sqrt(var + bn.eps))
+            bn.bias.copy_(mean + folded_bias)
+    model.train()
+    return len(order)
+
+
 def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -442,6 +530,8 @@ def base_arg_parser(doc: str, name: str, batch: int, weight_decay: float) -> arg
     ap.add_argument("--out", type=Path, default=Path(f"models/{name}"))
     ap.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget; stops, evaluates and exports in time")
     ap.add_argument("--resume", type=Path, help="checkpoint (last.pt) to continue from")
+    ap.add_argument("--init-onnx", type=Path, help="start from the weights of an earlier export of this architecture "
+                    "(BatchNorm folded in; checkpoints of past runs are often gone, the committed ONNX file is not)")
     ap.add_argument("--work-dir", type=Path, default=None, help=f"checkpoints and reference tensors (default /tmp/gw-train/{name})")
     ap.add_argument("--batch", type=int, default=batch)
     ap.add_argument("--lr", type=float, default=3e-3)

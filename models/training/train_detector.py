@@ -487,6 +487,11 @@ def main() -> None:
     model = model.to(memory_format=torch.channels_last)
     params = C.count_params(model)
     macs = C.count_macs(model, torch.zeros(1, 3, IN_H, IN_W))
+    if a.init_onnx:
+        pick = torch.Generator().manual_seed(a.seed)
+        sample = [images[torch.randint(0, n, (16,), generator=pick)].float().div_(255)
+                  .contiguous(memory_format=torch.channels_last) for _ in range(8)]
+        C.log(f"initialised {C.init_from_fused_onnx(model, a.init_onnx, sample)} convolutions from {a.init_onnx}")
     C.log(f"model: {params / 1e6:.3f} M params, {macs / 1e9:.3f} GMACs at {IN_W}x{IN_H}, N={model.points.shape[1]} points")
 
     def batch_loss(idx, gen):
