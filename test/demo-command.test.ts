@@ -12,7 +12,7 @@ import { tempDir } from './support/video-fixtures.js';
 const outDir = tempDir('gridwatch-demo-');
 
 function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, GRIDWATCH_ORT_THREADS: '2', GRIDWATCH_HOST: '127.0.0.1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, GRIDWATCH_ORT_THREADS: '2', GRIDWATCH_HOST: '127.0.0.1' };
   // The demo must need no servers: hide any the test machine has.
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
