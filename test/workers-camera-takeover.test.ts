@@ -16,10 +16,12 @@ import { CaseService } from '../cases/case-service.js';
 import { loadCategoryCodes } from '../cases/category-codes.js';
 import { validateWithPipeline } from '../cases/pipeline-source-validator.js';
 import { SourceService } from '../cases/source-service.js';
+import { EvidenceService } from '../evidence/evidence-service.js';
 import { CameraLeaseRepository } from '../repositories/database-camera-leases.js';
 import { migrate } from '../repositories/database-migrations.js';
 import { openDatabase, type Database } from '../repositories/database-repository.js';
 import { postgresReachable } from '../repositories/database-scratch.js';
+import { LocalFolderStorage } from '../storage/local-folder-storage.js';
 import type { CameraWorkerArgs } from './support/camera-worker-process.js';
 import { PG_URL } from './support/database-engines.js';
 import { startRtspTestServer, type RtspTestServer } from './support/rtsp-test-server.js';
@@ -72,6 +74,7 @@ let db: Database;
 let rtsp: RtspTestServer;
 let manifest: string;
 let weights: string;
+const evidenceDir = tempDir('gridwatch-camera-evidence-');
 
 function startWorker(name: string): WorkerProcess {
   const args: CameraWorkerArgs = {
@@ -80,6 +83,7 @@ function startWorker(name: string): WorkerProcess {
     owner: name,
     manifest,
     weights,
+    evidenceDir,
     // Production lease timing (15 s lease, renewed every 5 s, polled every 5 s); frames sampled
     // at 2 fps, a static scene re-analysed every second (not every 10), a batch saved every 2 s.
     service: {
@@ -194,6 +198,19 @@ it('another worker takes the camera over within 30 s of a SIGKILL; the spanning 
   );
   expect(opened).toMatchObject({ type: 'illegal_parking', zoneId: 'kerb', status: 'candidate' });
   expect(event(b, 'acquired')).toBeUndefined();
+  // Its evidence comes from the frames worker-a buffered: the camera's frames exist nowhere else.
+  const evidence = new EvidenceService(db, new LocalFolderStorage(evidenceDir));
+  const kinds = await waitFor(
+    'evidence of the case',
+    async () => {
+      const k = (await evidence.list(opened.id)).map((r) => r.kind);
+      return k.includes('annotated') && k.includes('clip') ? k : undefined;
+    },
+    10_000,
+  );
+  expect(kinds).toEqual(
+    expect.arrayContaining(['annotated', 'crop', 'frame', 'start_frame', 'threshold_frame', 'clip']),
+  );
 
   a.child.kill('SIGKILL');
   await a.exited;

@@ -17,6 +17,7 @@
  */
 import { toPipelineSource } from '../cases/pipeline-source-validator.js';
 import { InvalidInputError, errorMessage } from '../common/errors.js';
+import type { EvidenceService } from '../evidence/evidence-service.js';
 import { aggregateObservations, type AggregatorState } from '../pipeline/aggregate-observations.js';
 import { newestPerViolation, toCaseInput } from '../pipeline/case-input.js';
 import { FrameAnalyser, type AnalyseOptions } from '../pipeline/frame-analyser.js';
@@ -34,6 +35,7 @@ import type { SourceRepository } from '../repositories/database-sources.js';
 import { RtspFrameSource, type RtspFrameSourceOptions } from '../video/rtsp-frame-source.js';
 import type { SourceConfig } from '../violations/config/source-config.js';
 import type { EngineOptions } from '../violations/violation-engine.js';
+import { CameraEvidenceRecorder, type CameraEvidenceOptions } from './camera-evidence.js';
 import { LeaseLostError } from './camera-lease-manager.js';
 
 /** What is persisted per camera between batches and across owners. */
@@ -57,11 +59,29 @@ export interface CameraRunnerDeps {
   leases: Pick<CameraLeaseRepository, 'loadState' | 'saveState'>;
   cases: CaseSink;
   models: CameraModels;
+  /** Renders each new case's evidence from the camera's recent frames; without it cases have none. */
+  evidence?: Pick<EvidenceService, 'renderForViolation'> | undefined;
   logger?: PipelineLogger | undefined;
   /** Every violation event, in order, after its case was stored. */
   onEvent?: ((event: PipelineEvent) => void) | undefined;
   /** After each batch was stored and its state saved. */
   onBatch?: ((batch: CameraBatch) => void) | undefined;
+  /** After each frame's analysis (or motion-gate skip): latency and capacity measurements. */
+  onFrame?: ((timing: CameraFrameTiming) => void) | undefined;
+}
+
+export interface CameraFrameTiming {
+  sourceId: string;
+  /** When the frame was read from ffmpeg, i.e. left the decoder (epoch ms). */
+  receivedAtMs: number;
+  /** The stream's own timestamp (restarts with each connection): shows a decoder falling behind. */
+  streamPtsS: number | null;
+  /** When its analysis finished (epoch ms). */
+  decidedAtMs: number;
+  /** False when the motion gate let it pass without detection. */
+  analysed: boolean;
+  /** Frames the source has replaced by newer ones so far: the analysis fell behind the stream. */
+  dropped: number;
 }
 
 export interface CameraBatch {
@@ -81,6 +101,8 @@ export interface CameraRunnerOptions {
   batchSeconds?: number;
   analyse?: AnalyseOptions;
   engine?: EngineOptions;
+  /** How analysed frames are kept for evidence (how far back, memory bound). */
+  evidence?: CameraEvidenceOptions;
   /** Stream options: stall and connect timeouts, reconnect backoff, transport. */
   rtsp?: Omit<RtspFrameSourceOptions, 'url' | 'width' | 'maxFps' | 'logger'>;
 }
@@ -133,6 +155,9 @@ export async function runCamera(
   const { detector, segmenter } = await deps.models.forSource(source);
   const analyser = new FrameAnalyser({ source, detector, segmenter, options: opts.analyse });
   for (const w of analyser.warnings) logger.warn(`camera ${sourceId}: ${w}`);
+  const recorder = deps.evidence
+    ? new CameraEvidenceRecorder(deps.evidence, source, logger, opts.evidence)
+    : undefined;
 
   let ptsEpochMs = saved?.ptsEpochMs;
   let state = saved?.aggregator;
@@ -172,7 +197,8 @@ export async function runCamera(
     }
     for (const event of newestPerViolation(result.events)) {
       if (lost()) return;
-      await deps.cases.upsertFromViolation(toCaseInput(event, source));
+      const stored = await deps.cases.upsertFromViolation(toCaseInput(event, source));
+      if (stored.created) await recorder?.renderFor(stored.case.id, event);
       logger.debug(`camera ${sourceId}: ${event.kind} ${event.type} ${event.violation.id}`);
     }
     for (const e of result.events) deps.onEvent?.(e);
@@ -222,7 +248,17 @@ export async function runCamera(
         { wallClockMs: receivedMs, frameIndex: Math.round(ptsS * sampleFps) },
       );
       lastFrameMs = receivedMs;
+      deps.onFrame?.({
+        sourceId,
+        receivedAtMs: receivedMs,
+        streamPtsS: frame.streamPtsS,
+        decidedAtMs: Date.now(),
+        analysed: obs !== null,
+        dropped: frames.stats().dropped,
+      });
       if (obs) {
+        // Only analysed frames can be a violation's start, threshold or best frame.
+        await recorder?.record(frame.image, ptsS, receivedMs);
         if (batch.length === 0) batchStartMs = receivedMs;
         batch.push(obs);
       }

@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { EvidenceService } from '../evidence/evidence-service.js';
 import { silentPipelineLogger, type PipelineLogger } from '../pipeline/pipeline-types.js';
 import type { CaseSink } from '../pipeline/run-video-pipeline.js';
 import { CameraLeaseRepository, type CameraLease } from '../repositories/database-camera-leases.js';
@@ -26,6 +27,8 @@ export interface CameraServiceDeps {
   cases: CaseSink;
   /** The process's models (PipelineModels): one ONNX session per model, shared by all its cameras. */
   models: CameraModels;
+  /** Evidence of new cases, rendered from each camera's recent frames. */
+  evidence?: Pick<EvidenceService, 'renderForViolation'> | undefined;
   logger?: PipelineLogger | undefined;
   onLease?: ((event: CameraLeaseEvent) => void) | undefined;
   onBatch?: ((batch: CameraBatch) => void) | undefined;
@@ -60,6 +63,7 @@ export class CameraService {
           leases,
           cases: deps.cases,
           models: deps.models,
+          evidence: deps.evidence,
           logger,
           onBatch: deps.onBatch,
         },
@@ -100,7 +104,13 @@ export class CameraService {
  */
 export function cameraWorkerService(ctx: WorkerContext, options: CameraServiceOptions): WorkerService {
   const service = new CameraService(
-    { db: ctx.db, cases: ctx.services.cases, models: ctx.models, logger: ctx.logger },
+    {
+      db: ctx.db,
+      cases: ctx.services.cases,
+      evidence: ctx.services.evidence,
+      models: ctx.models,
+      logger: ctx.logger,
+    },
     options,
   );
   return {

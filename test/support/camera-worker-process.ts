@@ -9,8 +9,10 @@
 import { CaseService } from '../../cases/case-service.js';
 import { loadCategoryCodes } from '../../cases/category-codes.js';
 import { errorMessage } from '../../common/errors.js';
+import { EvidenceService } from '../../evidence/evidence-service.js';
 import { PipelineModels } from '../../pipeline/load-pipeline-models.js';
 import { openDatabase } from '../../repositories/database-repository.js';
+import { LocalFolderStorage } from '../../storage/local-folder-storage.js';
 import { CameraService, type CameraServiceOptions } from '../../workers/camera-service.js';
 
 export interface CameraWorkerArgs {
@@ -19,6 +21,8 @@ export interface CameraWorkerArgs {
   owner: string;
   manifest: string;
   weights: string;
+  /** Evidence files go here (shared by the workers, as a mounted folder or a bucket would be). */
+  evidenceDir: string;
   service: Omit<CameraServiceOptions, 'owner'>;
 }
 
@@ -40,10 +44,12 @@ const models = new PipelineModels(
 );
 await models.detector();
 const cases = new CaseService(db, await loadCategoryCodes({}));
+const evidence = new EvidenceService(db, new LocalFolderStorage(args.evidenceDir));
 const service = new CameraService(
   {
     db,
     cases,
+    evidence,
     models,
     logger,
     onLease: (e) =>
