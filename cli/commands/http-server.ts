@@ -11,6 +11,7 @@ import { JobFlightQueue } from '../../flights/job-flight-queue.js';
 import { QueuedFlightSweep } from '../../flights/queued-flight-sweep.js';
 import { PipelineModels } from '../../pipeline/load-pipeline-models.js';
 import { QueueRepository } from '../../repositories/queue-repository.js';
+import { CameraService } from '../../workers/camera-service.js';
 import { InlineJobScheduler } from '../../workers/inline-job-scheduler.js';
 import { QueueJobScheduler } from '../../workers/queue-job-scheduler.js';
 import {
@@ -121,6 +122,22 @@ export async function runHttpServer(
       );
       for (const f of left.items.reverse()) await flightQueue?.enqueue(f.id);
       work = 'flights analysed in this process';
+      if (config.camerasPerWorker > 0) {
+        // Camera leases live in the database, not Redis, so the embedded server runs cameras too.
+        const cameras = new CameraService(
+          {
+            db: runtime.db,
+            cases: runtime.services.cases,
+            evidence: runtime.services.evidence,
+            models,
+            logger,
+          },
+          { capacity: config.camerasPerWorker },
+        );
+        await cameras.start();
+        closers.push(() => cameras.stop());
+        work += `, up to ${config.camerasPerWorker} live cameras`;
+      }
     } else if (producer) {
       work = 'flights go to the Redis queues';
     }

@@ -9,7 +9,9 @@ GRIDWATCH_DATA_DIR/db; migrations run first.
 
 With REDIS_URL set, uploaded flights go to the BullMQ queues and this process also runs a worker
 on every queue (more workers: \`gridwatch worker\`). Without it, flights are analysed here, one
-job at a time (embedded). The detector is GRIDWATCH_DETECTOR_MODEL (+ GRIDWATCH_DETECTOR_WEIGHTS).
+job at a time (embedded). Either way this process runs up to GRIDWATCH_CAMERAS_PER_WORKER live
+cameras (leased in the store, so other processes can share them). The detector is
+GRIDWATCH_DETECTOR_MODEL (+ GRIDWATCH_DETECTOR_WEIGHTS).
 
 Stops gracefully on SIGINT or SIGTERM: running jobs and requests finish (or jobs go back to the
 queue after a grace period), then the store is closed.
