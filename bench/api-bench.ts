@@ -5,8 +5,8 @@
  * A scratch database (created and dropped here, never the public schema of `test`) is migrated
  * and seeded with one INSERT … SELECT generate_series (plus their audit-trail rows). The API runs
  * through createApiRuntime in a child process of this script, as `gridwatch serve` would, so that
- * autocannon (in this process) does not share its event loop. Each route gets BENCH_SECONDS
- * (10) at a fixed overall rate of 500 req/s, then list and detail get an unthrottled run.
+ * autocannon (in this process) does not share its event loop. Each route gets --seconds (10)
+ * at a fixed overall rate of 500 req/s, then list and detail get an unthrottled run.
  * On a small machine the API, PostgreSQL and autocannon compete for the same cores: read the
  * numbers with the printed core count and load in mind.
  */
@@ -18,15 +18,25 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../common/app-config.js';
 import { createApiRuntime, openStore } from '../api/api-runtime.js';
 import { openDatabase } from '../repositories/database-repository.js';
 import { table } from './bench-stats.js';
+import { writeSummary, type SummaryRow } from './bench-summary-support.js';
 
 const CASES = 100_000;
 const RATE = 500;
 const TARGET_P99_MS = 50;
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    summary: { type: 'string' },
+    // The API child process of this script.
+    serve: { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(args.seconds);
 const BASE_URL =
   process.env.GRIDWATCH_TEST_DATABASE_URL ??
   process.env.DATABASE_URL ??
@@ -247,6 +257,7 @@ async function main(): Promise<void> {
           )}; ${seconds} s per run; target p99 ≤ ${TARGET_P99_MS} ms at ${RATE} req/s (not asserted)`,
     );
     const rows: (string | number)[][] = [];
+    const summary: SummaryRow[] = [];
     for (const run of runs) {
       const r = await cannon(base, started.key, run);
       const rate = run.rate ? `${run.rate}/s` : 'max';
@@ -260,10 +271,29 @@ async function main(): Promise<void> {
         run.rate ? (r.latency.p99 <= TARGET_P99_MS ? 'yes' : 'NO') : '—',
       ]);
       console.log(`  done: ${run.route} @ ${rate}`);
+      summary.push(
+        run.rate
+          ? {
+              bench: 'api',
+              figure: `${run.route} p99 @ ${rate}`,
+              value: r.latency.p99,
+              unit: 'ms',
+              target: `≤ ${TARGET_P99_MS}`,
+              note: `p50 ${r.latency.p50} ms; ${CASES} cases`,
+            }
+          : {
+              bench: 'api',
+              figure: `${run.route} unthrottled`,
+              value: Math.round(r.requests.average),
+              unit: 'req/s',
+              note: `p99 ${r.latency.p99} ms`,
+            },
+      );
     }
     console.log(
       table(['route', 'rate', 'p50 ms', 'p99 ms', 'req/s', 'non-2xx+err', `p99 ≤ ${TARGET_P99_MS} ms`], rows),
     );
+    writeSummary(args.summary, summary);
   } finally {
     if (server && server.exitCode === null) {
       const exited = new Promise((r) => server!.once('exit', r));
@@ -278,7 +308,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--serve')) {
+if (args.serve) {
   await serve();
 } else {
   await main();

@@ -6,13 +6,18 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { runNullDecode } from '../repositories/ffmpeg-repository.js';
 import { FileFrameSource } from '../video/file-frame-source.js';
 import { probeVideo, type MediaInfo } from '../video/probe.js';
 import { median, table } from './bench-stats.js';
+import { round3, writeSummary, type SummaryRow } from './bench-summary-support.js';
 
 const SHARED = fileURLToPath(new URL('../../shared/media/', import.meta.url));
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '5' }, summary: { type: 'string' } },
+});
+const rounds = Number(args.rounds);
 
 interface Case {
   file: string;
@@ -51,6 +56,7 @@ async function timeNull(path: string, c: Case): Promise<{ frames: number; ms: nu
 async function main(): Promise<void> {
   const rows: (string | number)[][] = [];
   const ratios: number[] = [];
+  const summary: SummaryRow[] = [];
   for (const c of cases) {
     const path = `${SHARED}${c.file}`;
     if (!existsSync(path)) throw new Error(`missing ${path}: the benchmark needs ../shared/media`);
@@ -84,6 +90,15 @@ async function main(): Promise<void> {
       median(ref).toFixed(0),
       ratio.toFixed(2),
     ]);
+    summary.push({
+      bench: 'decode',
+      figure: `frame source, ${c.file} at ${c.fps} fps, ${c.width} px`,
+      value: round3(median(src)),
+      unit: 'frames/s',
+      target: '≥ 0.9 × ffmpeg',
+      ratioToLimit: round3(ratio),
+      note: `limit = ffmpeg -f null ${median(ref).toFixed(0)} frames/s`,
+    });
   }
   console.log(`\ndecode benchmark: ${rounds} interleaved rounds, medians, wall time from spawn to exit\n`);
   console.log(table(['file', 'sampling', 'frames', 'source fps', 'ffmpeg null fps', 'ratio'], rows));
@@ -91,6 +106,7 @@ async function main(): Promise<void> {
     `\nratio = frame source frames/s ÷ plain ffmpeg frames/s (target ≥ 0.9); lowest ${Math.min(...ratios).toFixed(2)}.` +
       '\nThe source also converts to RGB24 and moves every pixel through a pipe into JS; ffmpeg -f null does neither.',
   );
+  writeSummary(args.summary, summary);
 }
 
 await main();

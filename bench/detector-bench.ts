@@ -6,13 +6,22 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Detector } from '../detector/detector.js';
 import { configureMedia, decodeImage, encodeJpeg, resizeRaw } from '../repositories/media-repository.js';
 import { median, table, timeMs } from './bench-stats.js';
+import { round3, writeSummary, type SummaryRow } from './bench-summary-support.js';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
-const threads = Number(process.env.BENCH_THREADS ?? 2);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '30' },
+    summary: { type: 'string' },
+  },
+});
+const threads = Number(args.threads);
+const rounds = Number(args.rounds);
 
 const models = [
   { manifest: 'models/catalogue/yolox-nano-coco.json', weights: `${SHARED}models/yolox_nano.onnx` },
@@ -29,6 +38,7 @@ async function main(): Promise<void> {
   const jpeg = await encodeJpeg(frame, 90);
 
   const rows: (string | number)[][] = [];
+  const summary: SummaryRow[] = [];
   for (const m of models) {
     if (!existsSync(m.manifest) || (m.weights && !existsSync(m.weights))) {
       console.log(`skipping ${m.manifest}: model files not present`);
@@ -70,6 +80,15 @@ async function main(): Promise<void> {
       `${((median(fullRaw) / r - 1) * 100).toFixed(1)}%`,
       `${((median(fullSized) / r - 1) * 100).toFixed(1)}%`,
     ]);
+    summary.push({
+      bench: 'detector',
+      figure: `${detector.manifest.name}: detect() from raw 1080p RGB`,
+      value: round3(median(fullRaw)),
+      unit: 'ms/frame',
+      target: '(pre+post) ≤ 10% of session.run',
+      ratioToLimit: round3(median(fullRaw) / r),
+      note: `limit = raw session.run ${r.toFixed(2)} ms; (pre+post)/run ${((overhead / r) * 100).toFixed(0)}%`,
+    });
     await detector.close();
   }
   console.log(
@@ -95,6 +114,7 @@ async function main(): Promise<void> {
   );
   console.log('\ntarget: (pre+post)/run <= 10% from raw frames');
   console.log('preprocess and decode+NMS are timed alone; "full" columns time detect() end to end.');
+  writeSummary(args.summary, summary);
 }
 
 await main();

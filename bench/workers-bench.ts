@@ -13,12 +13,13 @@
  *    segments; a 60 s parking rule) through 2 workers. Every frame of a flight is available to the
  *    workers when its upload returns 201; a case's latency is from then to the first
  *    `GET /cases?source=…` (polled every 50 ms) that lists it — the queue wait, all segments,
- *    the aggregation and the case upsert. p50 and p95 over the cases of BENCH_FLIGHTS flights.
+ *    the aggregation and the case upsert. p50 and p95 over the cases of --flights (6) flights.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { FlightRunRepository } from '../repositories/database-flight-runs.js';
 import { sharedAsset } from '../test/support/shared-assets.js';
 import { tempDir } from '../test/support/video-fixtures.js';
@@ -34,8 +35,12 @@ import {
   type WorkerProcess,
 } from '../test/support/worker-flights.js';
 import { median, percentile, table } from './bench-stats.js';
+import { round3, writeSummary } from './bench-summary-support.js';
 
-const flights = Number(process.env.BENCH_FLIGHTS ?? 6);
+const { values: args } = parseArgs({
+  options: { flights: { type: 'string', default: '6' }, summary: { type: 'string' } },
+});
+const flights = Number(args.flights);
 
 async function throughput(
   api: FlightApi,
@@ -138,6 +143,29 @@ async function main(): Promise<void> {
         `${lat.length} case(s) of ${flights} flight(s): p50 ${(percentile(lat, 50) / 1000).toFixed(2)} s, ` +
         `p95 ${(percentile(lat, 95) / 1000).toFixed(2)} s (median ${(median(lat) / 1000).toFixed(2)} s)`,
     );
+    writeSummary(args.summary, [
+      {
+        bench: 'workers',
+        figure: 'flight throughput, 1 worker process',
+        value: round3(fps(one)),
+        unit: 'frames/s',
+      },
+      {
+        bench: 'workers',
+        figure: 'flight throughput, 2 worker processes',
+        value: round3(fps(two)),
+        unit: 'frames/s',
+        target: '≥ 1.8 × 1 process',
+        note: `2/1 = ${(fps(two) / fps(one)).toFixed(2)}`,
+      },
+      {
+        bench: 'workers',
+        figure: 'frame → case in the API, p95 (2 workers)',
+        value: round3(percentile(lat, 95) / 1000),
+        unit: 's',
+        note: `p50 ${(percentile(lat, 50) / 1000).toFixed(2)} s over ${lat.length} case(s)`,
+      },
+    ]);
   } finally {
     await api.close();
   }

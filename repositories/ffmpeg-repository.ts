@@ -51,6 +51,12 @@ export interface RawVideoStreamOptions {
   rtspTransport?: 'tcp' | 'udp';
   /** Network inputs: ffmpeg gives up on a socket silent for this long. */
   ioTimeoutMs?: number;
+  /**
+   * Frames the decoder skips before decoding: `nokey` decodes key frames only (for sampling at
+   * most once per GOP), `nonref` skips frames nothing refers to. Saves the decode of frames the
+   * rate limit would drop anyway.
+   */
+  skipFrame?: 'nokey' | 'nonref';
   logger?: MediaLogger;
 }
 
@@ -249,6 +255,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   if (o.ioTimeoutMs !== undefined && URL_SCHEME.test(o.input)) {
     inputOptions.push('-timeout', String(Math.round(o.ioTimeoutMs * 1000)));
   }
+  if (o.skipFrame) inputOptions.push('-skip_frame', o.skipFrame);
   if (o.live) {
     // Cameras announce their codec parameters in the SDP, so ffmpeg's default 5 s of probing
     // would only delay the first frame of every (re)connection. Not `nobuffer`: it throws the

@@ -24,6 +24,8 @@ export interface RtspFrameSourceOptions {
   /** Drop frames in ffmpeg beyond this rate (saves RGB conversion); never duplicates. */
   maxFps?: number;
   transport?: 'tcp' | 'udp';
+  /** Decode only key frames (`nokey`) or skip unreferenced ones (`nonref`): see RawVideoStreamOptions. */
+  skipFrame?: 'nokey' | 'nonref';
   /** No frame for this long on an established stream: kill it and reconnect. */
   stallTimeoutMs?: number;
   /** No first frame this long after starting ffmpeg: give up on that attempt. */
@@ -184,6 +186,7 @@ export class RtspFrameSource implements FrameSource<LiveFrame> {
         width: o.width,
         height: o.height,
         rtspTransport: o.transport ?? 'tcp',
+        ...(o.skipFrame ? { skipFrame: o.skipFrame } : {}),
         // ffmpeg's own socket timeout is a backstop behind the watchdog.
         ioTimeoutMs: this.connectTimeoutMs * 2,
         logger: this.logger,
