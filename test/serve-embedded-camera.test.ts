@@ -1,7 +1,8 @@
 /**
  * The embedded default runs live cameras too: `gridwatch serve` with no Redis and no PostgreSQL
  * server, a camera added through the API, a real RTSP stream (GStreamer) of a real photo of a
- * parked car, and the YOLOX-nano COCO detector from ../shared. The case opens with its evidence.
+ * parked car decoded key frames only, and the YOLOX-nano COCO detector from ../shared. The case
+ * opens with its evidence.
  */
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -69,6 +70,8 @@ describe('gridwatch serve, embedded', () => {
           name: 'Kerb outside no. 12',
           kind: 'camera',
           rtspUrl: rtsp.url,
+          // The test stream has one key frame a second: decoding only those is enough at 1 frame/s.
+          decode: 'keyframes',
           enabled: true,
           zones: [
             {
@@ -86,6 +89,7 @@ describe('gridwatch serve, embedded', () => {
         }),
       });
       expect(created.status, await created.clone().text()).toBe(201);
+      expect(((await created.json()) as { decode?: string }).decode).toBe('keyframes');
 
       type Item = { id: string; type: string; zoneId: string; sourceId: string };
       let found: Item | undefined;

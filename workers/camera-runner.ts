@@ -119,14 +119,18 @@ function isRunnerState(s: unknown, sourceId: string): s is CameraRunnerState {
 async function loadCamera(
   sources: CameraRunnerDeps['sources'],
   sourceId: string,
-): Promise<{ source: SourceConfig; url: string }> {
+): Promise<{ source: SourceConfig; url: string; keyFramesOnly: boolean }> {
   const record = await sources.find(sourceId);
   if (!record) throw new InvalidInputError(`camera source '${sourceId}' does not exist`);
   const url = record.config.rtspUrl;
   if (record.config.kind !== 'camera' || typeof url !== 'string') {
     throw new InvalidInputError(`source '${sourceId}' is not a camera with an rtspUrl`);
   }
-  return { source: toPipelineSource({ ...record.config, id: record.id }), url };
+  return {
+    source: toPipelineSource({ ...record.config, id: record.id }),
+    url,
+    keyFramesOnly: record.config.decode === 'keyframes',
+  };
 }
 
 /**
@@ -142,7 +146,7 @@ export async function runCamera(
 ): Promise<void> {
   const logger = deps.logger ?? silentPipelineLogger;
   const sourceId = lease.sourceId;
-  const { source, url } = await loadCamera(deps.sources, sourceId);
+  const { source, url, keyFramesOnly } = await loadCamera(deps.sources, sourceId);
   const stored = await deps.leases.loadState(sourceId);
   let saved: CameraRunnerState | undefined;
   if (stored && isRunnerState(stored.state, sourceId)) saved = stored.state;
@@ -224,6 +228,7 @@ export async function runCamera(
     ...opts.rtsp,
     url,
     maxFps: sampleFps,
+    ...(keyFramesOnly ? { skipFrame: 'nokey' as const } : {}),
     ...(opts.width ? { width: opts.width } : {}),
     logger: {
       debug: (m) => logger.debug(`camera ${sourceId}: ${m}`),

@@ -26,6 +26,13 @@ const sourceProperties = {
         'Required for cameras. Passwords are masked in responses; send the mask back to keep the stored one',
     }),
   ),
+  decode: Type.Optional(
+    StringEnum(['all', 'keyframes'] as const, {
+      description:
+        "Cameras: 'keyframes' decodes key frames only, several times more cameras per machine; " +
+        'set the camera to one key frame per sampling interval (GOP 1 s at 1 analysed frame/s). Default all',
+    }),
+  ),
   enabled: Type.Boolean({ default: true }),
   address: Type.Optional(Type.String({ maxLength: 500 })),
   timezone: Type.Optional(
