@@ -168,6 +168,9 @@ function observationParams(o: Observation): unknown[] {
   ];
 }
 
+/** Newest cases searched for a bounding-box page before the spatial index is used (see listInBox). */
+const BOX_SCAN_ROWS = 2000;
+
 export class CaseRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -284,24 +287,55 @@ export class CaseRepository {
     if (filters.zoneId !== undefined) add((p) => `zone_id = ${p}`, filters.zoneId);
     if (filters.firstSeenFrom) add((p) => `first_seen >= ${p}`, filters.firstSeenFrom);
     if (filters.firstSeenTo) add((p) => `first_seen < ${p}`, filters.firstSeenTo);
-    if (filters.bbox) {
-      add((p) => `longitude >= ${p}`, filters.bbox.minLon);
-      add((p) => `longitude <= ${p}`, filters.bbox.maxLon);
-      add((p) => `latitude >= ${p}`, filters.bbox.minLat);
-      add((p) => `latitude <= ${p}`, filters.bbox.maxLat);
-    }
     if (beforeSeq !== undefined) add((p) => `seq < ${p}`, beforeSeq);
-    params.push(limit);
+    const conditions = where.length ? `WHERE ${where.join(' AND ')}` : '';
     // With a closed time window PostgreSQL otherwise walks seq backwards and discards every case
     // outside the window (248 ms for a week amid 100k cases); `seq + 0` hides the seq index so it
     // takes the first_seen index and sorts the window's rows instead (6 ms; see bench:api).
     const order = filters.firstSeenFrom && filters.firstSeenTo ? 'seq + 0' : 'seq';
-    const res = await this.db.query<CaseRow>(
-      `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY ${order} DESC LIMIT $${params.length}`,
-      params,
+    if (!filters.bbox) {
+      const res = await this.db.query<CaseRow>(
+        `SELECT * FROM cases ${conditions} ORDER BY ${order} DESC LIMIT $${params.length + 1}`,
+        [...params, limit],
+      );
+      return res.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+    }
+    return this.listInBox(filters.bbox, conditions, params, order, limit);
+  }
+
+  /**
+   * A bounding box has no selectivity estimate PostgreSQL can use, so neither plan suits every
+   * box: walking seq backwards is fastest where the box is dense and scans the whole table where
+   * it is sparse; the spatial index is the reverse. So: look for the page among the newest
+   * BOX_SCAN_ROWS matching cases first, which is enough for a dense box (and then exactly the
+   * right page: any match further back is older), and only when that comes up short take the
+   * spatial index, which is then cheap because the box is sparse.
+   */
+  private async listInBox(
+    box: NonNullable<CaseFilters['bbox']>,
+    conditions: string,
+    params: unknown[],
+    order: string,
+    limit: number,
+  ): Promise<Array<{ value: Case; seq: number }>> {
+    const n = params.length;
+    const inBox = `longitude BETWEEN $${n + 1} AND $${n + 2} AND latitude BETWEEN $${n + 3} AND $${n + 4}`;
+    const boxParams = [...params, box.minLon, box.maxLon, box.minLat, box.maxLat];
+    const recent = await this.db.query<CaseRow>(
+      `SELECT * FROM (SELECT * FROM cases ${conditions} ORDER BY ${order} DESC LIMIT ${BOX_SCAN_ROWS}) AS newest
+       WHERE ${inBox} ORDER BY seq DESC LIMIT $${n + 5}`,
+      [...boxParams, limit],
     );
-    return res.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+    if (recent.rows.length < limit) {
+      const spatial = `point(longitude, latitude) <@ box(point($${n + 1}, $${n + 3}), point($${n + 2}, $${n + 4}))`;
+      const all = await this.db.query<CaseRow>(
+        `SELECT * FROM cases ${conditions ? `${conditions} AND` : 'WHERE'} latitude IS NOT NULL AND ${spatial}
+         ORDER BY seq DESC LIMIT $${n + 5}`,
+        [...boxParams, limit],
+      );
+      return all.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+    }
+    return recent.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
   }
 
   async addEvent(e: NewCaseEvent): Promise<CaseEvent> {

@@ -281,4 +281,34 @@ describeEngines('case store on $engine', (kind) => {
     await expect(cases.list({}, { cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(cases.list({}, { limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
   });
+  it('pages a bounding box the same whether the box is dense or sparse among recent cases', async () => {
+    const sourceId = `cam-box-${randomUUID().slice(0, 8)}`;
+    const inside: string[] = [];
+    // Three cases inside a small box at (lat 22.5, lon 114.05), interleaved with cases outside it.
+    for (let i = 0; i < 6; i++) {
+      const location = i % 2 === 0 ? { lat: 22.5 + i * 0.001, lon: 114.05 } : { lat: 23.5, lon: 115.05 };
+      const c = (await cases.upsertFromViolation(violation({ sourceId, location }))).case;
+      if (i % 2 === 0) inside.push(c.id);
+    }
+    const bbox = { minLon: 114.0, minLat: 22.4, maxLon: 114.1, maxLat: 22.6 };
+    const walk = async (limit: number): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await cases.list({ sourceId, bbox }, { limit, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((c) => c.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    // Limit 1: every page is found among the newest cases; limit 50: the spatial index answers.
+    expect(await walk(1)).toEqual([...inside].reverse());
+    expect(await walk(50)).toEqual([...inside].reverse());
+    // A box's edges are inside it.
+    const edge = await cases.list({
+      sourceId,
+      bbox: { minLon: 114.05, minLat: 22.5, maxLon: 114.05, maxLat: 22.5 },
+    });
+    expect(edge.items.map((c) => c.id)).toEqual([inside[0]]);
+  });
 });
