@@ -82,9 +82,9 @@ const gate = !args['no-gate'];
  * 1 frame/s only when key frames come every second, so its clip has a 1 s GOP (a camera setting).
  */
 const decodeModes = args.decode.split(',').map((m) => {
-  if (m !== 'full' && m !== 'nokey' && m !== 'nonref') throw new Error(`--decode: unknown mode ${m}`);
+  if (m !== 'full' && m !== 'nokey' && m !== 'noref') throw new Error(`--decode: unknown mode ${m}`);
   return {
-    skipFrame: m === 'full' ? undefined : (m as 'nokey' | 'nonref'),
+    skipFrame: m === 'full' ? undefined : (m as 'nokey' | 'noref'),
     gop: Number(args.gop ?? (m === 'nokey' ? 25 : 50)),
   };
 });
@@ -121,7 +121,7 @@ interface StepResult {
 
 async function cameras(
   rows: SummaryRow[],
-  skipFrame: 'nokey' | 'nonref' | undefined,
+  skipFrame: 'nokey' | 'noref' | undefined,
   gop: number,
 ): Promise<void> {
   const clip = await cameraClip(gop);

@@ -53,10 +53,10 @@ export interface RawVideoStreamOptions {
   ioTimeoutMs?: number;
   /**
    * Frames the decoder skips before decoding: `nokey` decodes key frames only (for sampling at
-   * most once per GOP), `nonref` skips frames nothing refers to. Saves the decode of frames the
+   * most once per GOP), `noref` skips frames nothing refers to. Saves the decode of frames the
    * rate limit would drop anyway.
    */
-  skipFrame?: 'nokey' | 'nonref';
+  skipFrame?: 'nokey' | 'noref';
   logger?: MediaLogger;
 }
 

@@ -41,4 +41,17 @@ describe('skipFrame: decoding only the frames sampling needs', () => {
     const times = await frameTimes({ input: clip, skipFrame: 'nokey', maxFps: 1, live: true });
     expect(times).toHaveLength(4);
   });
+
+  it('noref skips the frames nothing refers to (B-frames here) and keeps the rest', async () => {
+    const withB = await makeTestVideo(join(dir, 'bframes.mp4'), {
+      seconds: 4,
+      extra: ['-g', '25', '-bf', '2', '-b_strategy', '0', '-x264-params', 'b-pyramid=0'],
+    });
+    const all = await frameTimes({ input: withB });
+    const refs = await frameTimes({ input: withB, skipFrame: 'noref' });
+    expect(all).toHaveLength(100);
+    expect(refs.length).toBeGreaterThan(20);
+    expect(refs.length).toBeLessThan(60);
+    expect(refs.every((t) => all.includes(t))).toBe(true);
+  });
 });

@@ -24,8 +24,8 @@ export interface RtspFrameSourceOptions {
   /** Drop frames in ffmpeg beyond this rate (saves RGB conversion); never duplicates. */
   maxFps?: number;
   transport?: 'tcp' | 'udp';
-  /** Decode only key frames (`nokey`) or skip unreferenced ones (`nonref`): see RawVideoStreamOptions. */
-  skipFrame?: 'nokey' | 'nonref';
+  /** Decode only key frames (`nokey`) or skip unreferenced ones (`noref`): see RawVideoStreamOptions. */
+  skipFrame?: 'nokey' | 'noref';
   /** No frame for this long on an established stream: kill it and reconnect. */
   stallTimeoutMs?: number;
   /** No first frame this long after starting ffmpeg: give up on that attempt. */
