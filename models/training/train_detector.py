@@ -537,7 +537,8 @@ def main() -> None:
         "scoreThreshold": score_threshold,
         "nms": {"iouThreshold": 0.5, "classAware": True, "maxDetections": 100},
         "notes": ("Trained on synthetic scenes only (Gridwatch's scene generator, street-camera and drone views), "
-                  f"from scratch on CPU by models/training/train_detector.py. Val mAP50 {val['mAP50']} on synthetic "
+                  f"{'continued from ' + a.init_onnx.name if a.init_onnx else 'from scratch'} on CPU by "
+                  f"models/training/train_detector.py. Val mAP50 {val['mAP50']} on synthetic "
                   "data; real footage will score lower until real images are added."),
     }
     architecture = {
