@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AppConfig } from '../common/app-config.js';
 import { InvalidInputError } from '../common/errors.js';
 import { Detector } from '../detector/detector.js';
 import { Segmenter } from '../detector/segmenter.js';
@@ -37,6 +38,22 @@ export interface PipelineModelChoice {
   threads: number;
   /** How the user picks a detector, appended to the error when the bundled one is missing. */
   howToChoose?: string;
+}
+
+/** The models the configuration names (GRIDWATCH_DETECTOR_MODEL and friends), as servers load them. */
+export function configuredModelChoice(
+  config: Pick<
+    AppConfig,
+    'detectorModel' | 'detectorWeights' | 'segmenterModel' | 'segmenterWeights' | 'ortThreads'
+  >,
+): PipelineModelChoice {
+  return {
+    detector: config.detectorModel,
+    detectorWeights: config.detectorWeights,
+    segmenter: config.segmenterModel,
+    segmenterWeights: config.segmenterWeights,
+    threads: config.ortThreads,
+  };
 }
 
 /**

@@ -99,10 +99,13 @@ export class CameraService {
 /**
  * The camera service as the worker runtime hosts it: started when the `cameras` queue is served
  * (there are no camera jobs; the name only selects the work), on the process's store, case
- * service and models. On stop it waits at most `graceMs` for the cameras to store their batch;
+ * service and models. The embedded `gridwatch serve` hosts it the same way, without queues. On stop it waits at most `graceMs` for the cameras to store their batch;
  * a lease not handed back by then runs out by itself.
  */
-export function cameraWorkerService(ctx: WorkerContext, options: CameraServiceOptions): WorkerService {
+export function cameraWorkerService(
+  ctx: Pick<WorkerContext, 'db' | 'services' | 'models' | 'logger'>,
+  options: CameraServiceOptions,
+): WorkerService {
   const service = new CameraService(
     {
       db: ctx.db,

@@ -17,7 +17,7 @@ import { loadCategoryCodes } from '../cases/category-codes.js';
 import type { AppConfig } from '../common/app-config.js';
 import { errorMessage, InvalidInputError } from '../common/errors.js';
 import { openStore } from '../api/api-runtime.js';
-import { PipelineModels } from '../pipeline/load-pipeline-models.js';
+import { configuredModelChoice, PipelineModels } from '../pipeline/load-pipeline-models.js';
 import type { PipelineLogger } from '../pipeline/pipeline-types.js';
 import { FlightRunRepository } from '../repositories/database-flight-runs.js';
 import type { Database } from '../repositories/database-repository.js';
@@ -226,16 +226,7 @@ export async function startWorkerProcess(
   const logger = opts.logger ?? silentWorkerLogger;
   const codes = await loadCategoryCodes({ path: config.categoryCodesPath, regionCode: config.regionCode });
   const db = opts.db ?? (await openStore(config)).db;
-  const models = new PipelineModels(
-    {
-      detector: config.detectorModel,
-      detectorWeights: config.detectorWeights,
-      segmenter: config.segmenterModel,
-      segmenterWeights: config.segmenterWeights,
-      threads: config.ortThreads,
-    },
-    logger,
-  );
+  const models = new PipelineModels(configuredModelChoice(config), logger);
   const appServices =
     opts.appServices ??
     createServices(db, {

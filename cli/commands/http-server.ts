@@ -9,9 +9,9 @@ import type { AppConfig } from '../../common/app-config.js';
 import { errorMessage } from '../../common/errors.js';
 import { JobFlightQueue } from '../../flights/job-flight-queue.js';
 import { QueuedFlightSweep } from '../../flights/queued-flight-sweep.js';
-import { PipelineModels } from '../../pipeline/load-pipeline-models.js';
+import { configuredModelChoice, PipelineModels } from '../../pipeline/load-pipeline-models.js';
 import { QueueRepository } from '../../repositories/queue-repository.js';
-import { CameraService } from '../../workers/camera-service.js';
+import { cameraWorkerService } from '../../workers/camera-service.js';
 import { InlineJobScheduler } from '../../workers/inline-job-scheduler.js';
 import { QueueJobScheduler } from '../../workers/queue-job-scheduler.js';
 import {
@@ -101,16 +101,7 @@ export async function runHttpServer(
       closers.push(() => (workers as WorkerRuntime).close());
       work = `workers on ${workers.queues.join(', ')} (Redis)`;
     } else if (inline) {
-      const models = new PipelineModels(
-        {
-          detector: config.detectorModel,
-          detectorWeights: config.detectorWeights,
-          segmenter: config.segmenterModel,
-          segmenterWeights: config.segmenterWeights,
-          threads: config.ortThreads,
-        },
-        logger,
-      );
+      const models = new PipelineModels(configuredModelChoice(config), logger);
       closers.push(() => models.close());
       closers.push(() => (inline as InlineJobScheduler).close());
       inline.bind(
@@ -124,18 +115,12 @@ export async function runHttpServer(
       work = 'flights analysed in this process';
       if (config.camerasPerWorker > 0) {
         // Camera leases live in the database, not Redis, so the embedded server runs cameras too.
-        const cameras = new CameraService(
-          {
-            db: runtime.db,
-            cases: runtime.services.cases,
-            evidence: runtime.services.evidence,
-            models,
-            logger,
-          },
+        const cameras = cameraWorkerService(
+          { db: runtime.db, services: runtime.services, models, logger },
           { capacity: config.camerasPerWorker },
         );
         await cameras.start();
-        closers.push(() => cameras.stop());
+        closers.push(() => cameras.stop(SHUTDOWN_GRACE_MS));
         work += `, up to ${config.camerasPerWorker} live cameras`;
       }
     } else if (producer) {
