@@ -13,9 +13,10 @@ import { loadCategoryCodes } from '../cases/category-codes.js';
 import { VideoFileFrameProvider } from '../evidence/frame-provider.js';
 import { demoScenarios } from '../fixtures/scenarios/demo-scenarios.js';
 import { renderScenario } from '../fixtures/scenarios/render-scenario.js';
-import type { RenderedScenario } from '../fixtures/scenarios/scenario-types.js';
+import { scenarioRunInput } from '../fixtures/scenarios/run-scenario-suite.js';
+import type { RenderedScenario, ScenarioDefinition } from '../fixtures/scenarios/scenario-types.js';
 import { newestPerViolation, toCaseInput } from '../pipeline/case-input.js';
-import { PipelineModels } from '../pipeline/load-pipeline-models.js';
+import { configuredModelChoice, PipelineModels } from '../pipeline/load-pipeline-models.js';
 import { runVideoPipeline } from '../pipeline/run-video-pipeline.js';
 import type { Database } from '../repositories/database-repository.js';
 import { createObjectStorage } from '../storage/create-storage.js';
@@ -77,13 +78,14 @@ export function demoConfig(config: AppConfig, outDir: string): AppConfig {
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const log = opts.log ?? (() => {});
   const config = demoConfig(opts.config, opts.outDir);
-  const defs = demoScenarios();
-  const rendered: RenderedScenario[] = [];
-  for (const def of defs) {
+  const rendered: Array<{ def: ScenarioDefinition; scene: RenderedScenario }> = [];
+  for (const def of demoScenarios()) {
     log(`rendering ${def.name}: ${def.summary}`);
-    rendered.push(
-      await renderScenario(def, { outDir: join(opts.outDir, 'scenes'), width: opts.width ?? 640 }),
-    );
+    const scene = await renderScenario(def, {
+      outDir: join(opts.outDir, 'scenes'),
+      width: opts.width ?? 640,
+    });
+    rendered.push({ def, scene });
   }
 
   // A fresh store each run, so the table shows exactly what this run found.
@@ -91,13 +93,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   await rm(join(opts.outDir, 'evidence'), { recursive: true, force: true });
   const codes = await loadCategoryCodes({ path: config.categoryCodesPath, regionCode: config.regionCode });
   const { db } = await openStore(config);
-  const models = new PipelineModels({
-    detector: config.detectorModel,
-    detectorWeights: config.detectorWeights,
-    segmenter: config.segmenterModel,
-    segmenterWeights: config.segmenterWeights,
-    threads: config.ortThreads,
-  });
+  const models = new PipelineModels(configuredModelChoice(config));
   try {
     const services = createServices(db, {
       codes,
@@ -106,12 +102,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     });
     const scenes: DemoScene[] = [];
     const cases: DemoCase[] = [];
-    for (const scene of rendered) {
+    for (const { def, scene } of rendered) {
       const t0 = performance.now();
       const found = await analyseScene(scene, models, services, log);
       scenes.push({
         name: scene.name,
-        summary: defs.find((d) => d.name === scene.name)?.summary ?? '',
+        summary: def.summary,
         video: scene.video,
         frames: scene.frames.length,
         seconds: (performance.now() - t0) / 1000,
@@ -137,16 +133,7 @@ async function analyseScene(
   log(
     `analysing ${scene.name} (${scene.frames.length} frames${scene.srtPath ? ', with its DJI SRT track' : ''})`,
   );
-  const run = await runVideoPipeline(
-    {
-      video: scene.video,
-      source,
-      ...(scene.srtPath ? { srt: scene.srtPath } : {}),
-      sampleFps: 1 / scene.stepS,
-      startWallClock: scene.start,
-    },
-    stages,
-  );
+  const run = await runVideoPipeline(scenarioRunInput(scene, source), stages);
   const frames = new VideoFileFrameProvider(scene.video);
   const out: DemoCase[] = [];
   // Upsert then render, as the flight aggregate and evidence jobs do when scaled out.

@@ -14,7 +14,12 @@ import { loadCategoryCodes } from '../cases/category-codes.js';
 import { runVideoPipeline } from '../pipeline/run-video-pipeline.js';
 import { migrate } from '../repositories/database-migrations.js';
 import { openScratchDatabase, type ScratchDatabase } from '../repositories/database-scratch.js';
-import { runScenario, runScenarioSuite, type SuiteResult } from '../fixtures/scenarios/run-scenario-suite.js';
+import {
+  runScenario,
+  runScenarioSuite,
+  scenarioRunInput,
+  type SuiteResult,
+} from '../fixtures/scenarios/run-scenario-suite.js';
 import { oracleDetector, oracleSegmenter } from '../fixtures/scenarios/scenario-oracle.js';
 import { reportedViolations } from '../fixtures/scenarios/scenario-scoring.js';
 import { loadSourceConfig } from '../violations/config/source-config.js';
@@ -102,14 +107,7 @@ describe('pipeline plumbing on rendered scenarios', () => {
     const r = result('parking-present-at-start');
     const source = await loadSourceConfig(r.scenario.sourcePath);
     const split = await runVideoPipeline(
-      {
-        video: r.scenario.video,
-        source,
-        sampleFps: 1 / r.scenario.stepS,
-        startWallClock: r.scenario.start,
-        segmentCount: 3,
-        concurrency: 2,
-      },
+      { ...scenarioRunInput(r.scenario, source), segmentCount: 3, concurrency: 2 },
       { detector: oracleDetector(r.scenario) },
     );
     expect(split.plan.segments).toHaveLength(3);
