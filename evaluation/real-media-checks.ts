@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Detector } from '../detector/detector.js';
 import type { Detection } from '../detector/types.js';
+import { parkedCarCamera } from '../fixtures/parked-car-camera.js';
 import { resolveModelManifest } from '../pipeline/load-pipeline-models.js';
 import { detectorStage } from '../pipeline/model-stages.js';
 import { runVideoPipeline } from '../pipeline/run-video-pipeline.js';
@@ -157,23 +158,7 @@ async function parkingCase(name: string, detector: Detector, shared: string): Pr
       Array.from({ length: 31 }, (_, k) => ({ ...image, ptsS: k * 10 })),
       { out: video },
     );
-    const source = parseSourceConfig({
-      id: 'cam-real',
-      name: 'Kerb outside no. 12',
-      kind: 'camera',
-      zones: [
-        {
-          id: 'kerb',
-          type: 'no_parking',
-          polygon: [
-            [0.1, 0.6],
-            [0.9, 0.6],
-            [0.9, 0.99],
-            [0.1, 0.99],
-          ],
-        },
-      ],
-    });
+    const source = parseSourceConfig(parkedCarCamera('cam-real'));
     const run = await runVideoPipeline(
       { video, source, sampleFps: 0.1, startWallClock: '2024-01-08T10:00:00' },
       { detector: detectorStage(detector) },

@@ -19,6 +19,7 @@ import { openDatabase } from '../repositories/database-repository.js';
 import { decodeImage } from '../repositories/media-repository.js';
 import { sharedAsset } from './support/shared-assets.js';
 import { tempDir } from './support/video-fixtures.js';
+import { parkedCarCamera } from '../fixtures/parked-car-camera.js';
 
 const exec = promisify(execFile);
 const CACHE = join(tmpdir(), 'gridwatch-scenarios-test');
@@ -133,26 +134,7 @@ describe('gridwatch run', { timeout: 240_000 }, () => {
       { out: video },
     );
     const source = join(dir, 'source.json');
-    await writeFile(
-      source,
-      JSON.stringify({
-        id: 'cam-real',
-        name: 'Kerb outside no. 12',
-        kind: 'camera',
-        zones: [
-          {
-            id: 'kerb',
-            type: 'no_parking',
-            polygon: [
-              [0.1, 0.6],
-              [0.9, 0.6],
-              [0.9, 0.99],
-              [0.1, 0.99],
-            ],
-          },
-        ],
-      }),
-    );
+    await writeFile(source, JSON.stringify(parkedCarCamera('cam-real')));
     const r = await gridwatch(
       video,
       '--source',

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRtspTestServer, type RtspTestServer } from './support/rtsp-test-server.js';
 import { sharedAsset } from './support/shared-assets.js';
 import { ffmpegCli, tempDir } from './support/video-fixtures.js';
+import { parkedCarCamera } from '../fixtures/parked-car-camera.js';
 
 const exec = promisify(execFile);
 const dataDir = tempDir('gridwatch-serve-camera-');
@@ -66,25 +67,11 @@ describe('gridwatch serve, embedded', () => {
         method: 'POST',
         headers,
         body: JSON.stringify({
-          id: 'cam-kerb-12',
-          name: 'Kerb outside no. 12',
-          kind: 'camera',
+          ...parkedCarCamera('cam-kerb-12'),
           rtspUrl: rtsp.url,
           // The test stream has one key frame a second: decoding only those is enough at 1 frame/s.
           decode: 'keyframes',
           enabled: true,
-          zones: [
-            {
-              id: 'kerb',
-              type: 'no_parking',
-              polygon: [
-                [0.1, 0.6],
-                [0.9, 0.6],
-                [0.9, 0.99],
-                [0.1, 0.99],
-              ],
-            },
-          ],
           rules: { illegal_parking: { minDwellSeconds: 10 } },
         }),
       });

@@ -27,6 +27,7 @@ import { PG_URL } from './support/database-engines.js';
 import { startRtspTestServer, type RtspTestServer } from './support/rtsp-test-server.js';
 import { sharedAsset } from './support/shared-assets.js';
 import { ffmpegCli, tempDir } from './support/video-fixtures.js';
+import { parkedCarCamera } from '../fixtures/parked-car-camera.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const WORKER_SCRIPT = join(ROOT, 'test/support/camera-worker-process.ts');
@@ -145,23 +146,9 @@ beforeAll(async () => {
   db = await openDatabase({ url: PG_URL, schema });
   await migrate(db);
   await new SourceService(db, validateWithPipeline).create({
-    id: SOURCE_ID,
-    name: 'Kerb outside no. 12',
-    kind: 'camera',
+    ...parkedCarCamera(SOURCE_ID),
     rtspUrl: rtsp.url,
     enabled: true,
-    zones: [
-      {
-        id: 'kerb',
-        type: 'no_parking',
-        polygon: [
-          [0.1, 0.6],
-          [0.9, 0.6],
-          [0.9, 0.99],
-          [0.1, 0.99],
-        ],
-      },
-    ],
     // A short dwell for the test (the engine needs a 10 s still run before anything is parked).
     rules: { illegal_parking: { minDwellSeconds: 10 } },
   });

@@ -27,6 +27,7 @@ import { QUEUE_NAMES } from '../../workers/job-registry.js';
 import { QueueJobScheduler } from '../../workers/queue-job-scheduler.js';
 import { multipart } from './multipart.js';
 import { sharedAsset } from './shared-assets.js';
+import { parkedCarCamera } from '../../fixtures/parked-car-camera.js';
 
 export const PG_URL =
   process.env.GRIDWATCH_TEST_DATABASE_URL ??
@@ -76,25 +77,12 @@ export async function until<T>(
  */
 export function parkedCarSource(id = 'cam-kerb-12', minDwellSeconds?: number) {
   return {
-    id,
+    ...parkedCarCamera(id),
     ...(minDwellSeconds ? { rules: { illegal_parking: { minDwellSeconds } } } : {}),
     name: `Kerb outside no. 12 (${id})`,
-    kind: 'camera',
     rtspUrl: 'rtsp://camera.invalid/stream',
     enabled: false,
     timezone: 'Asia/Shanghai',
-    zones: [
-      {
-        id: 'kerb',
-        type: 'no_parking',
-        polygon: [
-          [0.1, 0.6],
-          [0.9, 0.6],
-          [0.9, 0.99],
-          [0.1, 0.99],
-        ],
-      },
-    ],
   };
 }
 export type FlightSource = ReturnType<typeof parkedCarSource>;
