@@ -28,3 +28,10 @@ export function positiveOption(name: string, v: string | undefined, integer = fa
   }
   return n;
 }
+
+/** `--port`: 0 (any free port) to 65535, or `fallback` when it was not given. */
+export function portOption(v: string | undefined, fallback: number): number {
+  const port = v === undefined ? fallback : Number(v);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+  return port;
+}

@@ -6,7 +6,7 @@ import { ApiKeyService } from '../../api/auth/api-key-service.js';
 import { defaultReviewAssetsDir } from '../../api/routes/review-routes.js';
 import { runDemo, type DemoCase } from '../../demo/demo-run.js';
 import { configureMedia } from '../../repositories/media-repository.js';
-import { positiveOption, UsageError, type Command, type CommandIo } from '../command.js';
+import { portOption, positiveOption, UsageError, type Command, type CommandIo } from '../command.js';
 import { runHttpServer } from './http-server.js';
 
 const usage = `gridwatch demo [--no-serve] [--port <n>] [--out <dir>]
@@ -87,8 +87,7 @@ export const demoCommand: Command = {
       },
     });
     if (positionals.length > 0) throw new UsageError('demo takes no positional arguments');
-    const port = values.port === undefined ? config.port : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+    const port = portOption(values.port, config.port);
     const width = positiveOption('width', values.width, true);
     if (width !== undefined && (width < 160 || width > 3840))
       throw new UsageError('--width must be 160-3840');

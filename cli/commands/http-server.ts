@@ -20,7 +20,7 @@ import {
   type WorkerLogger,
   type WorkerRuntime,
 } from '../../workers/worker-runtime.js';
-import { UsageError, type CommandIo } from '../command.js';
+import { portOption, UsageError, type CommandIo } from '../command.js';
 import { shutdownSignal } from './process-signals.js';
 
 /** Requests still running after this long are cut off, so a hung client cannot block shutdown. */
@@ -52,8 +52,7 @@ export async function runHttpServer(
     options: { port: { type: 'string' }, host: { type: 'string' } },
   });
   if (positionals.length > 0) throw new UsageError(`${mode} takes no positional arguments`);
-  const port = values.port === undefined ? config.port : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+  const port = portOption(values.port, config.port);
   const host = values.host ?? config.host;
   const logger = workerLogger(io);
 
