@@ -29,7 +29,7 @@ const source = parseSourceConfig({
 const CAR: BoxXYXY = [100, 250, 300, 400];
 
 /** A car parked in the bay from t = 0 to `until`, one frame every `step` seconds. */
-function parked(until: number, step = 10): FrameObservation[] {
+function parked(until: number, step = 10, score = 0.9): FrameObservation[] {
   const out: FrameObservation[] = [];
   for (let t = 0; t <= until; t += step) {
     out.push({
@@ -38,7 +38,7 @@ function parked(until: number, step = 10): FrameObservation[] {
       frameIndex: t / step,
       width: 640,
       height: 480,
-      detections: [{ label: 'car', canonical: 'vehicle', score: 0.9, box: [...CAR] }],
+      detections: [{ label: 'car', canonical: 'vehicle', score, box: [...CAR] }],
       appearance: [[200, 10, 10, 190, 12, 11]],
     });
   }
@@ -123,6 +123,31 @@ describe('aggregateObservations', () => {
     expect(brief(shuffled.events)).toEqual(brief(whole.events));
     expect(brief(stepwise)).toEqual(brief(whole.events));
     expect(stepwise.map((e) => e.firstSeenAt)).toEqual(whole.events.map((e) => e.firstSeenAt));
+  });
+
+  it("tracks as the detector's calibration says, carried on the analyses through JSON", async () => {
+    const weak = parked(250, 10, 0.3);
+    expect((await aggregateObservations({ source, analyses: [analysis(0, weak)] })).events).toEqual([]);
+    const calibrated = analysis(0, weak);
+    calibrated.models.trackStartScores = { vehicle: 0.28 };
+    const r = await aggregateObservations({
+      source,
+      analyses: [JSON.parse(JSON.stringify(calibrated)) as SegmentAnalysis],
+    });
+    expect(brief(r.events)).toEqual([
+      'opened:illegal_parking:bay:180',
+      'updated:illegal_parking:bay:240',
+      'closed:illegal_parking:bay:250',
+    ]);
+    // The case records which model, not how it was calibrated.
+    expect(r.events[0]!.model).toEqual({ name: 'm', version: '1' });
+    // A caller's own tracker options win.
+    const strict = await aggregateObservations({
+      source,
+      analyses: [calibrated],
+      engine: { tracker: { startScores: {} } },
+    });
+    expect(strict.events).toEqual([]);
   });
 
   it('keeps a violation open across calls when the stream goes on', async () => {

@@ -25,6 +25,7 @@ import {
   type PipelineLogger,
   type ProgressCallback,
   type SegmentAnalysis,
+  type StageModels,
 } from './pipeline-types.js';
 
 /** Same default as the engine's own clock: the two must agree on what a discontinuity is. */
@@ -54,7 +55,7 @@ export interface AggregateInput {
   /** The video the frames came from, named in evidence requests; default the first analysis's. */
   video?: string;
   /** Models behind the detections and the soil maps, recorded on events; default the first analysis's. */
-  models?: { detector: ModelRef | null; segmenter: ModelRef | null };
+  models?: StageModels;
 }
 
 export interface AggregateResult {
@@ -136,6 +137,16 @@ export function evidenceRequests(
   return out;
 }
 
+/** The detector's per-label start scores, unless the caller set the tracker's own. */
+function withDetectorCalibration(
+  engine: EngineOptions | undefined,
+  models: StageModels | undefined,
+): EngineOptions | undefined {
+  const startScores = models?.trackStartScores;
+  if (!startScores || engine?.tracker?.startScores) return engine;
+  return { ...engine, tracker: { ...engine?.tracker, startScores } };
+}
+
 export async function aggregateObservations(
   input: AggregateInput,
   deps: AggregateDeps = {},
@@ -143,7 +154,8 @@ export async function aggregateObservations(
   const logger = deps.logger ?? silentPipelineLogger;
   const source = input.source;
   const maxGap = input.engine?.maxGapSeconds ?? DEFAULT_MAX_GAP_S;
-  const engine = new ViolationEngine(source, input.engine);
+  const models = input.models ?? input.analyses?.[0]?.models;
+  const engine = new ViolationEngine(source, withDetectorCalibration(input.engine, models));
   const prior = input.state;
   if (prior) {
     if (prior.version !== 1 || prior.sourceId !== source.id) {
@@ -157,7 +169,6 @@ export async function aggregateObservations(
   let frameHeight = prior?.frameHeight ?? 0;
   let lastPtsS = prior?.lastPtsS ?? null;
   const video = input.video ?? input.analyses?.[0]?.video ?? null;
-  const models = input.models ?? input.analyses?.[0]?.models;
   const events: PipelineEvent[] = [];
   const latest = new Map<string, Violation>();
 

@@ -15,8 +15,8 @@ import type {
   FrameDetector,
   FrameObservation,
   FrameSegmenter,
-  ModelRef,
   SegmentStats,
+  StageModels,
 } from './pipeline-types.js';
 
 export interface AnalyseOptions {
@@ -96,8 +96,10 @@ export class FrameAnalyser {
     this.focal35mm = init.focal35mm ?? 0;
   }
 
-  get models(): { detector: ModelRef | null; segmenter: ModelRef | null } {
-    return { detector: this.detector.model, segmenter: this.segmenter?.model ?? null };
+  get models(): StageModels {
+    const models: StageModels = { detector: this.detector.model, segmenter: this.segmenter?.model ?? null };
+    if (this.detector.trackStartScores) models.trackStartScores = this.detector.trackStartScores;
+    return models;
   }
 
   /** The frame's observation, or null when the motion gate let it pass unanalysed. */

@@ -6,7 +6,13 @@ import type { SegmentationLabel } from '../detector/canonical-labels.js';
 import type { Detector } from '../detector/detector.js';
 import type { ModelManifest } from '../detector/model-manifest.js';
 import type { Segmenter } from '../detector/segmenter.js';
-import type { FrameDetector, FrameSegmenter, ModelRef, SoilSummary } from './pipeline-types.js';
+import type {
+  FrameDetector,
+  FrameSegmenter,
+  ModelRef,
+  SoilSummary,
+  TrackStartScores,
+} from './pipeline-types.js';
 
 export interface DetectorStageOptions {
   /**
@@ -20,10 +26,22 @@ export function modelRef(m: ModelManifest): ModelRef {
   return { name: m.name, version: m.version };
 }
 
+/** Per Gridwatch label, the lowest minScore among the model classes mapped to it. */
+export function trackStartScores(m: ModelManifest): TrackStartScores {
+  const out: Record<string, number> = {};
+  m.classCanonical.forEach((canonical, i) => {
+    if (canonical === null) return;
+    const min = m.classMinScore[i]!;
+    out[canonical] = Math.min(out[canonical] ?? min, min);
+  });
+  return out;
+}
+
 export function detectorStage(detector: Detector, opts: DetectorStageOptions = {}): FrameDetector {
   const tileAbove = opts.tileAboveWidth ?? Infinity;
   return {
     model: modelRef(detector.manifest),
+    trackStartScores: trackStartScores(detector.manifest),
     detect: (frame) =>
       frame.image.width > tileAbove ? detector.detectTiled(frame.image) : detector.detect(frame.image),
   };

@@ -42,9 +42,24 @@ export interface ModelRef {
   version: string;
 }
 
+/**
+ * Per Gridwatch label, the score at which the detector's calibration says a detection is real (the
+ * manifest's `minScore`); the tracker lets such detections start tracks. See TrackerOptions.startScores.
+ */
+export type TrackStartScores = Readonly<Record<string, number>>;
+
+/** The models behind a run's observations, as recorded on analyses and events. */
+export interface StageModels {
+  detector: ModelRef | null;
+  segmenter: ModelRef | null;
+  /** Travels with the analyses so that aggregation, maybe on another worker, tracks as the detector meant. */
+  trackStartScores?: TrackStartScores;
+}
+
 /** The detection stage: one decoded frame in, Gridwatch-labelled detections in frame pixels out. */
 export interface FrameDetector {
   readonly model: ModelRef | null;
+  readonly trackStartScores?: TrackStartScores;
   detect(frame: VideoFrame): Promise<Detection[]>;
 }
 
@@ -140,7 +155,7 @@ export interface SegmentAnalysis {
   segment: Segment;
   observations: FrameObservation[];
   stats: SegmentStats;
-  models: { detector: ModelRef | null; segmenter: ModelRef | null };
+  models: StageModels;
   warnings: string[];
 }
 

@@ -4,6 +4,12 @@ import type { FrameRef } from '../violation-types.js';
 export interface TrackerOptions {
   /** ByteTrack's first pass and the only scores that may start a track. */
   highScore: number;
+  /**
+   * Per label, a lower start score than `highScore`: the detector's calibrated operating point for
+   * that class (its manifest `minScore`, tuned for best F1). A model whose honest scores for a class
+   * sit around 0.3 would otherwise never start a track of it. Never raises the bar above `highScore`.
+   */
+  startScores: Readonly<Record<string, number>>;
   /** Detections below this are dropped; between the two they only extend existing tracks. */
   lowScore: number;
   /** IoU against the predicted or last box needed to continue a moving track. */
@@ -40,6 +46,7 @@ export interface TrackerOptions {
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = {
   highScore: 0.5,
+  startScores: {},
   lowScore: 0.1,
   matchIou: 0.3,
   stationaryMatchIou: 0.5,

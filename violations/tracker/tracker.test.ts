@@ -82,6 +82,18 @@ describe('tracker', () => {
     expect(tr.liveTracks()[0]!.hits).toBe(6);
   });
 
+  it("starts tracks at a label's calibrated start score, and never above highScore", () => {
+    const bin = (score: number): TrackInput => ({ label: 'bin_overflow', score, box: [800, 300, 860, 390] });
+    const tr = new Tracker({ startScores: { bin_overflow: 0.25, vehicle: 0.9 } });
+    feed(tr, range(0, 3), () => [bin(0.3), car(CAR, 0.6), car([20, 20, 120, 90], 0.3)]);
+    // The bin starts at its own 0.3 >= 0.25; 0.9 for vehicles cannot raise the bar above 0.5,
+    // so the 0.6 car starts and the 0.3 car does not.
+    expect(tr.liveTracks().map((t) => `${t.label}:${t.hits}`)).toEqual(['bin_overflow:4', 'vehicle:4']);
+    const plain = new Tracker();
+    feed(plain, range(0, 3), () => [bin(0.3)]);
+    expect(plain.liveTracks()).toHaveLength(0);
+  });
+
   it('matches per class', () => {
     const tr = new Tracker();
     feed(tr, range(0, 3), () => [car(CAR), { label: 'person', score: 0.9, box: CAR }]);

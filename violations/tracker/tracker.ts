@@ -41,7 +41,7 @@ function centre(b: BoxXYXY): [number, number] {
 /**
  * Multi-object tracker for one source, ByteTrack-style: per class, confident detections are
  * matched first, weak ones then only extend the tracks left over, and only confident ones start
- * tracks. Time is the caller's timeline in seconds; the state is plain data for snapshot/restore.
+ * tracks. "Confident" is per label when the detector says where its calibrated scores lie. Time is the caller's timeline in seconds; the state is plain data for snapshot/restore.
  */
 export class Tracker {
   readonly options: TrackerOptions;
@@ -70,6 +70,7 @@ export class Tracker {
     for (const tr of this.tracks) labels.add(tr.label);
     for (const label of labels) {
       this.updateClass(
+        label,
         t,
         frame,
         this.tracks.filter((tr) => tr.label === label),
@@ -109,11 +110,18 @@ export class Tracker {
     return out;
   }
 
-  private updateClass(t: number, frame: FrameMeta, tracks: TrackState[], dets: TrackInput[]): void {
+  private updateClass(
+    label: string,
+    t: number,
+    frame: FrameMeta,
+    tracks: TrackState[],
+    dets: TrackInput[],
+  ): void {
     const high: number[] = [];
     const low: number[] = [];
+    const startScore = this.startScore(label);
     dets.forEach((d, i) => {
-      if (d.score >= this.options.highScore) high.push(i);
+      if (d.score >= startScore) high.push(i);
       else if (d.score >= this.options.lowScore) low.push(i);
     });
 
@@ -140,6 +148,11 @@ export class Tracker {
       const created = this.create(d, t, frame);
       matchedNow.push(created);
     }
+  }
+
+  private startScore(label: string): number {
+    const own = this.options.startScores[label];
+    return own === undefined ? this.options.highScore : Math.min(own, this.options.highScore);
   }
 
   private create(d: TrackInput, t: number, frame: FrameMeta): TrackState {
