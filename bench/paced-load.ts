@@ -1,0 +1,118 @@
+/**
+ * An open-loop HTTP load at a fixed rate: request i is due at start + i / rate, whatever happened
+ * to the ones before, and its latency is counted from when it was due, not from when it went out
+ * (so a stalled server cannot hide its queue: no coordinated omission).
+ *
+ * Why not autocannon's `overallRate`: each of its connections sends as fast as it can until it
+ * has made its share of the second, then waits for the next second. 500 req/s there is a burst of
+ * 500 requests at the top of every second, and its p99 is the time to drain the burst.
+ */
+import { Agent, request } from 'node:http';
+
+export interface PacedLoadOptions {
+  url: string;
+  rate: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  /** A fresh path per request. */
+  path: () => string;
+  /** Most requests in flight; a request due beyond this waits (and its wait counts). Default 256. */
+  maxInFlight?: number;
+}
+
+export interface PacedLoadResult {
+  sent: number;
+  ok: number;
+  /** Non-2xx responses and transport errors. */
+  failed: number;
+  /** Completed requests per second over the run. */
+  achievedRate: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
+  const base = new URL(o.url);
+  const maxInFlight = o.maxInFlight ?? 256;
+  const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
+  const total = Math.round(o.rate * o.seconds);
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let inFlight = 0;
+  let sent = 0;
+  const start = performance.now();
+  const dueAt = (i: number) => start + (i * 1000) / o.rate;
+
+  let release: (() => void) | undefined;
+  const settled = new Promise<void>((resolve) => (release = resolve));
+  const finishOne = (due: number, success: boolean) => {
+    latencies.push(performance.now() - due);
+    if (success) ok++;
+    else failed++;
+    inFlight--;
+    if (ok + failed === total) release?.();
+    else pump();
+  };
+
+  const fire = (due: number) => {
+    inFlight++;
+    sent++;
+    const req = request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: 'GET',
+        path: o.path(),
+        headers: o.headers,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => finishOne(due, res.statusCode !== undefined && res.statusCode < 300));
+        res.on('error', () => finishOne(due, false));
+      },
+    );
+    req.on('error', () => finishOne(due, false));
+    req.end();
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  function pump(): void {
+    const now = performance.now();
+    while (sent < total && inFlight < maxInFlight && dueAt(sent) <= now) fire(dueAt(sent));
+    if (sent < total && !timer && inFlight < maxInFlight) {
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          pump();
+        },
+        Math.max(0, dueAt(sent) - performance.now()),
+      );
+    }
+  }
+
+  if (total === 0) release?.();
+  else pump();
+  await settled;
+  const elapsedS = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return {
+    sent,
+    ok,
+    failed,
+    achievedRate: (ok + failed) / elapsedS,
+    latencyMs: {
+      p50: round(percentile(latencies, 50)),
+      p90: round(percentile(latencies, 90)),
+      p99: round(percentile(latencies, 99)),
+      max: round(latencies[latencies.length - 1] ?? NaN),
+    },
+  };
+}
