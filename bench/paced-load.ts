@@ -28,6 +28,11 @@ export interface PacedLoadResult {
   /** Completed requests per second over the run. */
   achievedRate: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /**
+   * How late requests left this process (event-loop stalls here, not the server): part of the
+   * latency above, reported so that a slow client is not mistaken for a slow server.
+   */
+  sendLagMs: { p50: number; p99: number };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -41,6 +46,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
   const total = Math.round(o.rate * o.seconds);
   const latencies: number[] = [];
+  const lags: number[] = [];
   let ok = 0;
   let failed = 0;
   let inFlight = 0;
@@ -60,6 +66,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   };
 
   const fire = (due: number) => {
+    lags.push(performance.now() - due);
     inFlight++;
     sent++;
     const req = request(
@@ -102,6 +109,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   const elapsedS = (performance.now() - start) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  lags.sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
     sent,
@@ -114,5 +122,6 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
       p99: round(percentile(latencies, 99)),
       max: round(latencies[latencies.length - 1] ?? NaN),
     },
+    sendLagMs: { p50: round(percentile(lags, 50)), p99: round(percentile(lags, 99)) },
   };
 }
