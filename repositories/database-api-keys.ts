@@ -36,6 +36,15 @@ function toRecord(r: ApiKeyRow): ApiKeyRecord {
   };
 }
 
+/** The channel name in SQL: one per schema, like the case feed's, so test schemas stay apart. */
+const KEY_CHANNEL_SQL = "'gw_keys_' || left(md5(current_schema()), 16)";
+
+/** The NOTIFY channel on which revocations of this schema's keys are announced (payload: prefix). */
+export async function keyRevocationChannel(db: Queryable): Promise<string> {
+  const res = await db.query<{ channel: string }>(`SELECT ${KEY_CHANNEL_SQL} AS channel`);
+  return (res.rows[0] as { channel: string }).channel;
+}
+
 export class ApiKeyRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -63,12 +72,16 @@ export class ApiKeyRepository {
     return res.rows.map(toRecord);
   }
 
+  /** Also announces the revocation (delivered on commit) to every process that caches keys. */
   async revoke(prefix: string): Promise<boolean> {
     const res = await this.db.query(
-      'UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL',
+      `WITH revoked AS (
+         UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL RETURNING prefix
+       )
+       SELECT pg_notify(${KEY_CHANNEL_SQL}, prefix) FROM revoked`,
       [prefix],
     );
-    return res.rowCount > 0;
+    return res.rows.length > 0;
   }
 
   async touch(id: string): Promise<void> {

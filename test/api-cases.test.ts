@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
+import { ApiKeyService } from '../api/auth/api-key-service.js';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { Case } from '../cases/case-model.js';
@@ -133,6 +134,37 @@ describeEngines('API on $engine', (kind) => {
     expect((await app.inject({ url: '/cases?limit=1', headers: auth })).statusCode).toBe(200);
     expect(await h.services.keys.revoke(info.prefix)).toBe(true);
     expect((await app.inject({ url: '/cases?limit=1', headers: auth })).statusCode).toBe(401);
+  });
+
+  it('remembers verified keys, and forgets one revoked by another process at once', async () => {
+    const ask = async (key: string) =>
+      (await app.inject({ url: '/cases?limit=1', headers: { authorization: `Bearer ${key}` } })).statusCode;
+    const untilStatus = async (key: string, status: number): Promise<number> => {
+      const t0 = Date.now();
+      while (Date.now() - t0 < 3000) {
+        if ((await ask(key)) === status) return Date.now() - t0;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`still not ${status} after 3 s`);
+    };
+    // The revocation listener starts with the first verification; then keys are remembered. A
+    // row changed behind the store's back (no notification) proves the answer came from memory.
+    const quiet = await h.services.keys.create('reviewer', 'quiet');
+    expect(await ask(quiet.key)).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await ask(quiet.key)).toBe(200);
+    await h.services.db.query('UPDATE api_keys SET revoked_at = now() WHERE prefix = $1', [
+      quiet.info.prefix,
+    ]);
+    expect(await ask(quiet.key)).toBe(200);
+
+    // `gridwatch keys revoke` in another process: its own service on the same store.
+    const leaver = await h.services.keys.create('reviewer', 'leaver elsewhere');
+    expect(await ask(leaver.key)).toBe(200);
+    expect(await ask(leaver.key)).toBe(200);
+    const elsewhere = new ApiKeyService(h.services.db);
+    expect(await elsewhere.revoke(leaver.info.prefix)).toBe(true);
+    expect(await untilStatus(leaver.key, 401)).toBeLessThan(1000);
   });
 
   it('reviewers confirm with edits and the audit trail names them', async () => {

@@ -46,6 +46,9 @@ export async function installAuth(
   opts: { keys: ApiKeyService; requestsPerMinute: number },
 ): Promise<void> {
   api.decorateRequest('principal', null);
+  api.addHook('onClose', async () => {
+    await opts.keys.close();
+  });
 
   api.addHook('onRequest', async (request) => {
     const auth = request.routeOptions.config.auth;
