@@ -281,6 +281,29 @@ describeEngines('case store on $engine', (kind) => {
     await expect(cases.list({}, { cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(cases.list({}, { limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
   });
+  it('pages a closed time window newest first, the window half-open', async () => {
+    const sourceId = `cam-week-${randomUUID().slice(0, 8)}`;
+    const at = (day: number) => `2026-04-${String(day).padStart(2, '0')}T08:00:00Z`;
+    const made: { id: string; day: number }[] = [];
+    // Inserted out of time order, so seq order and first_seen order differ.
+    for (const day of [3, 9, 1, 5, 8, 2]) {
+      const c = (
+        await cases.upsertFromViolation(violation({ sourceId, firstSeen: at(day), lastSeen: at(day) }))
+      ).case;
+      made.push({ id: c.id, day });
+    }
+    const window = { sourceId, firstSeenFrom: new Date(at(2)), firstSeenTo: new Date(at(8)) };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await cases.list(window, { limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const expected = made.filter((m) => m.day >= 2 && m.day < 8).map((m) => m.id);
+    expect(seen).toEqual(expected.reverse());
+  });
+
   it('pages a bounding box the same whether the box is dense or sparse among recent cases', async () => {
     const sourceId = `cam-box-${randomUUID().slice(0, 8)}`;
     const inside: string[] = [];
