@@ -11,10 +11,15 @@ function grow(b: BoxXYXY, f: number): BoxXYXY {
   return [b[0] - m, b[1] - m, b[2] + m, b[3] + m];
 }
 
-/** Whether a pile touches any live waste-bin track (lost bins too: the pile may hide them). */
-export function touchesBin(pile: TrackState, tracks: readonly TrackState[]): boolean {
+/** The live waste-bin track a pile touches, if any (lost bins too: the pile may hide them). */
+export function touchedBin(pile: TrackState, tracks: readonly TrackState[]): TrackState | undefined {
   const box = steadyBox(pile);
-  return tracks.some(
+  return tracks.find(
     (t) => t.label === 'waste_bin' && intersectionArea(box, grow(steadyBox(t), TOUCH_MARGIN)) > 0,
   );
+}
+
+/** Whether a pile touches any live waste-bin track. */
+export function touchesBin(pile: TrackState, tracks: readonly TrackState[]): boolean {
+  return touchedBin(pile, tracks) !== undefined;
 }

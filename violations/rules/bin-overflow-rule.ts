@@ -1,6 +1,6 @@
 import type { BinOverflowParams } from '../config/rule-params.js';
 import type { TrackState } from '../tracker/track-types.js';
-import { touchesBin } from './bin-contact.js';
+import { touchedBin } from './bin-contact.js';
 import type { RuleContext, ViolationCandidate } from './rule-types.js';
 import { passesTrackGates, presenceRatio } from './track-gates.js';
 import { dwellStart, trackCandidate, trackFoot } from './track-candidate.js';
@@ -25,27 +25,36 @@ export class BinOverflowRule {
     const out: ViolationCandidate[] = [];
     const alive = new Set<string>();
     for (const track of ctx.tracks) {
-      if (!this.isOverflow(track, ctx)) continue;
+      const place = this.overflowPlace(track, ctx);
+      if (!place) continue;
       alive.add(track.id);
-      const c = this.candidateFor(track, ctx, enforcedSince);
+      const c = this.candidateFor(track, place, ctx, enforcedSince);
       if (c) out.push(c);
     }
     this.windowStarts.keepOnly(alive);
     return out;
   }
 
-  private isOverflow(track: TrackState, ctx: RuleContext): boolean {
-    if (track.label === 'bin_overflow') return true;
-    return track.label === 'garbage_pile' && touchesBin(track, ctx.tracks);
+  /**
+   * Where an overflow is, or null when the track is none: the bin it touches, else an overflow
+   * seen without its bin where it is. One place per bin makes the heap on a bin, the bags beside
+   * it and the bin read as overflowing one case, in the bin station's zone.
+   */
+  private overflowPlace(track: TrackState, ctx: RuleContext): TrackState | null {
+    if (track.label !== 'bin_overflow' && track.label !== 'garbage_pile') return null;
+    const bin = touchedBin(track, ctx.tracks);
+    if (bin) return bin;
+    return track.label === 'bin_overflow' ? track : null;
   }
 
   private candidateFor(
     track: TrackState,
+    place: TrackState,
     ctx: RuleContext,
     enforcedSince: number,
   ): ViolationCandidate | null {
     if (!ctx.seenThisFrame(track) || !passesTrackGates(track, this.params, ctx.timeS)) return null;
-    const foot = trackFoot(track, ctx);
+    const foot = trackFoot(place, ctx);
     if (!foot) return null;
     const zone =
       ctx.zones.firstAt(foot.xn, foot.yn, ['bin_area']) ??

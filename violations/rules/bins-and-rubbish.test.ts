@@ -53,6 +53,19 @@ describe('bin overflow', () => {
     expect(opened(events).map((e) => e.violation.type)).toEqual(['bin_overflow']);
   });
 
+  it('makes a pile against a bin and the bin read as overflowing one case, at the bin', () => {
+    const engine = new ViolationEngine(config);
+    const against: BoxXYXY = [975, 470, 1060, 545];
+    // A detector that sees both the bags beside the bin and the bin itself as overflowing.
+    const events = run(engine, 0, 200, 1, () => [
+      det('waste_bin', BIN),
+      det('bin_overflow', OVERFLOW, 0.6),
+      det('garbage_pile', against, 0.7),
+    ]);
+    const opens = opened(events);
+    expect(opens.map((e) => [e.violation.type, e.violation.zoneId])).toEqual([['bin_overflow', 'bins']]);
+  });
+
   it('opens nothing for a person walking past a bin, even with a misdetection or two', () => {
     const engine = new ViolationEngine(config);
     const scene = (t: number): Detection[] => {
