@@ -6,7 +6,7 @@ describe('CLI option parsers', () => {
     expect(portOption(undefined, 8080)).toBe(8080);
     expect(portOption('0', 8080)).toBe(0);
     expect(portOption('65535', 8080)).toBe(65535);
-    for (const bad of ['-1', '65536', '80.5', 'http']) {
+    for (const bad of ['-1', '65536', '80.5', 'http', '', ' ', '0x50', '1e3']) {
       expect(() => portOption(bad, 8080), bad).toThrow(UsageError);
     }
   });

@@ -31,7 +31,8 @@ export function positiveOption(name: string, v: string | undefined, integer = fa
 
 /** `--port`: 0 (any free port) to 65535, or `fallback` when it was not given. */
 export function portOption(v: string | undefined, fallback: number): number {
-  const port = v === undefined ? fallback : Number(v);
+  // Number('') and Number(' ') are 0, which would quietly mean "any free port".
+  const port = v === undefined ? fallback : /^\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
   return port;
 }
