@@ -41,7 +41,8 @@ import { loadSourceConfig } from '../violations/config/source-config.js';
 import { runCamera, type CameraFrameTiming } from '../workers/camera-runner.js';
 import { median, percentile, table } from './bench-stats.js';
 import { round3, writeSummary, type SummaryRow } from './bench-summary-support.js';
-import { cameraClip, droneClip, freeLocalPort } from './capacity-clips-support.js';
+import { freePort } from '../test/support/rtsp-test-server.js';
+import { cameraClip, droneClip } from './capacity-clips-support.js';
 import { startRtspRelay } from './rtsp-relay-support.js';
 
 const { values: args } = parseArgs({
@@ -143,7 +144,7 @@ async function cameras(
 
   const models = new PipelineModels({ threads }, warnOnly);
   await models.detector();
-  const relay = await startRtspRelay(clip.path, await freeLocalPort());
+  const relay = await startRtspRelay(clip.path, await freePort());
   const running: { abort: AbortController; done: Promise<void> }[] = [];
   let window: { analysisMs: number; totalMs: number; analysed: boolean }[] = [];
   const droppedBy = new Map<string, number>();

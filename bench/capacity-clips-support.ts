@@ -10,7 +10,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { probeVideo } from '../video/probe.js';
 
@@ -90,16 +89,4 @@ export async function droneClip(): Promise<DroneClip> {
     srt: join(dir, 'soil-drone-two-patches.SRT'),
     durationS: info.durationS ?? 57,
   };
-}
-
-export function freeLocalPort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => ok(port));
-    });
-  });
 }
