@@ -11,19 +11,21 @@ const det = (box: [number, number, number, number], score = 0.9, canonical = 've
 
 describe('planTiles', () => {
   it('covers the image with overlapping tiles and no sliver at the end', () => {
-    const tiles = planTiles(3840, 2160, 832, 0.2);
+    const tiles = planTiles(3840, 2160, 832, 512, 0.2);
     const xs = [...new Set(tiles.map((t) => t.x))];
     const ys = [...new Set(tiles.map((t) => t.y))];
     expect(xs[0]).toBe(0);
     expect(xs.at(-1)! + 832).toBe(3840);
-    expect(ys.at(-1)! + 832).toBe(2160);
+    expect(ys.at(-1)! + 512).toBe(2160);
     for (let i = 1; i < xs.length; i++)
       expect(xs[i - 1]! + 832 - xs[i]!).toBeGreaterThanOrEqual(832 * 0.2 - 1);
-    expect(tiles.every((t) => t.width === 832 && t.height === 832)).toBe(true);
+    for (let i = 1; i < ys.length; i++)
+      expect(ys[i - 1]! + 512 - ys[i]!).toBeGreaterThanOrEqual(512 * 0.2 - 1);
+    expect(tiles.every((t) => t.width === 832 && t.height === 512)).toBe(true);
   });
 
   it('uses one tile when the image is small enough', () => {
-    expect(planTiles(800, 600, 832, 0.2)).toEqual([{ x: 0, y: 0, width: 800, height: 600 }]);
+    expect(planTiles(800, 500, 832, 512, 0.2)).toEqual([{ x: 0, y: 0, width: 800, height: 500 }]);
   });
 });
 

@@ -10,16 +10,17 @@ export interface Tile {
 }
 
 /**
- * Covers the image with tiles of at most tileSize, overlapping by at least `overlap` (a fraction
- * of the tile), spread evenly so the last row and column are not slivers.
+ * Covers the image with tiles of at most tileWidth × tileHeight, overlapping by at least `overlap`
+ * (a fraction of the tile), spread evenly so the last row and column are not slivers.
  */
 export function planTiles(
   imageWidth: number,
   imageHeight: number,
-  tileSize: number,
+  tileWidth: number,
+  tileHeight: number,
   overlap: number,
 ): Tile[] {
-  const axis = (length: number): [number, number][] => {
+  const axis = (length: number, tileSize: number): [number, number][] => {
     if (length <= tileSize) return [[0, length]];
     const minStep = tileSize * (1 - overlap);
     const count = Math.ceil((length - tileSize) / minStep) + 1;
@@ -27,8 +28,8 @@ export function planTiles(
     return Array.from({ length: count }, (_, i) => [Math.round(i * step), tileSize] as [number, number]);
   };
   const tiles: Tile[] = [];
-  for (const [y, h] of axis(imageHeight)) {
-    for (const [x, w] of axis(imageWidth)) tiles.push({ x, y, width: w, height: h });
+  for (const [y, h] of axis(imageHeight, tileHeight)) {
+    for (const [x, w] of axis(imageWidth, tileWidth)) tiles.push({ x, y, width: w, height: h });
   }
   return tiles;
 }
