@@ -21,8 +21,8 @@
  *    frames/s. The clip is the soil-drone-two-patches scenario (56 s) upscaled to 3840×2160 with
  *    a slow pan; its time is scaled linearly to 10 minutes (target ≤ 5 min). Decoded at the
  *    pipeline's default 1280 px (the bundled 416×256 detector then sees a third of full scale),
- *    and at full width, tiled (832 px square tiles: also about a third of full scale for this
- *    model, at many times the inference). Limit: plain ffmpeg decode of the same clip.
+ *    and at full width, tiled (tiles shaped like the model input, also about a third of full
+ *    scale for this model, at many times the inference). Limit: plain ffmpeg decode of the same clip.
  *
  * Options: --only camera,drone  --steps 4,8,12  --step-seconds 30  --warmup-seconds 8
  *          --threads 1  --no-gate  --decode full,nokey  --gop N  --drone-widths 1280,3840
