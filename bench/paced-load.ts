@@ -8,6 +8,7 @@
  * 500 requests at the top of every second, and its p99 is the time to drain the burst.
  */
 import { Agent, request } from 'node:http';
+import { percentile } from './bench-stats.js';
 
 export interface PacedLoadOptions {
   url: string;
@@ -33,11 +34,6 @@ export interface PacedLoadResult {
    * latency above, reported so that a slow client is not mistaken for a slow server.
    */
   sendLagMs: { p50: number; p99: number };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
@@ -108,8 +104,6 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   await settled;
   const elapsedS = (performance.now() - start) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  lags.sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
     sent,
@@ -120,7 +114,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
       p50: round(percentile(latencies, 50)),
       p90: round(percentile(latencies, 90)),
       p99: round(percentile(latencies, 99)),
-      max: round(latencies[latencies.length - 1] ?? NaN),
+      max: round(latencies.length ? Math.max(...latencies) : NaN),
     },
     sendLagMs: { p50: round(percentile(lags, 50)), p99: round(percentile(lags, 99)) },
   };
