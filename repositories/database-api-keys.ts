@@ -1,5 +1,5 @@
 /** SQL for API keys. Only hashes of secrets ever reach the database. */
-import type { Queryable } from './database-repository.js';
+import { schemaChannel, schemaChannelSql, type Queryable } from './database-repository.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -36,13 +36,11 @@ function toRecord(r: ApiKeyRow): ApiKeyRecord {
   };
 }
 
-/** The channel name in SQL: one per schema, like the case feed's, so test schemas stay apart. */
-const KEY_CHANNEL_SQL = "'gw_keys_' || left(md5(current_schema()), 16)";
+const KEY_CHANNEL = 'gw_keys_';
 
 /** The NOTIFY channel on which revocations of this schema's keys are announced (payload: prefix). */
-export async function keyRevocationChannel(db: Queryable): Promise<string> {
-  const res = await db.query<{ channel: string }>(`SELECT ${KEY_CHANNEL_SQL} AS channel`);
-  return (res.rows[0] as { channel: string }).channel;
+export function keyRevocationChannel(db: Queryable): Promise<string> {
+  return schemaChannel(db, KEY_CHANNEL);
 }
 
 export class ApiKeyRepository {
@@ -78,7 +76,7 @@ export class ApiKeyRepository {
       `WITH revoked AS (
          UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL RETURNING prefix
        )
-       SELECT pg_notify(${KEY_CHANNEL_SQL}, prefix) FROM revoked`,
+       SELECT pg_notify(${schemaChannelSql(KEY_CHANNEL)}, prefix) FROM revoked`,
       [prefix],
     );
     return res.rows.length > 0;

@@ -1,7 +1,7 @@
 /** SQL for the live case feed: the notification channel and cases by change number. */
 import type { Case } from '../cases/case-model.js';
 import { toCase, type CaseRow } from './database-cases.js';
-import type { Queryable } from './database-repository.js';
+import { schemaChannel, type Queryable } from './database-repository.js';
 
 interface FeedRow extends CaseRow {
   change_seq: number;
@@ -21,11 +21,8 @@ function toChange(r: FeedRow): CaseChange {
 }
 
 /** The NOTIFY channel of the schema this handle works in; the trigger in migration 0003 names it the same way. */
-export async function caseChannel(db: Queryable): Promise<string> {
-  const res = await db.query<{ channel: string }>(
-    "SELECT 'gw_cases_' || left(md5(current_schema()), 16) AS channel",
-  );
-  return (res.rows[0] as { channel: string }).channel;
+export function caseChannel(db: Queryable): Promise<string> {
+  return schemaChannel(db, 'gw_cases_');
 }
 
 export class CaseFeedRepository {

@@ -168,6 +168,11 @@ function observationParams(o: Observation): unknown[] {
   ];
 }
 
+/** A list page's rows with the seq its cursor is made from. */
+function paged(rows: readonly CaseRow[]): Array<{ value: Case; seq: number }> {
+  return rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+}
+
 /** Newest cases searched for a bounding-box page before the spatial index is used (see listInBox). */
 const BOX_SCAN_ROWS = 2000;
 
@@ -301,7 +306,7 @@ export class CaseRepository {
         window ? `SELECT * FROM cases WHERE seq IN (${page}) ORDER BY seq DESC` : page,
         [...params, limit],
       );
-      return res.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+      return paged(res.rows);
     }
     return this.listInBox(filters.bbox, conditions, params, order, limit);
   }
@@ -336,9 +341,9 @@ export class CaseRepository {
          ORDER BY seq DESC LIMIT $${n + 5}`,
         [...boxParams, limit],
       );
-      return all.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+      return paged(all.rows);
     }
-    return recent.rows.map((r) => ({ value: toCase(r), seq: r.seq }));
+    return paged(recent.rows);
   }
 
   async addEvent(e: NewCaseEvent): Promise<CaseEvent> {

@@ -37,6 +37,21 @@ export function assertChannelName(channel: string): void {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid notification channel '${channel}'`);
 }
 
+/**
+ * SQL naming a NOTIFY channel of the current schema: `prefix` plus a hash of the schema, so that
+ * schemas sharing a server (tests) do not hear each other. Triggers in migrations spell it out.
+ */
+export function schemaChannelSql(prefix: string): string {
+  assertChannelName(prefix);
+  return `'${prefix}' || left(md5(current_schema()), 16)`;
+}
+
+/** The channel {@link schemaChannelSql} names, for LISTEN. */
+export async function schemaChannel(db: Queryable, prefix: string): Promise<string> {
+  const res = await db.query<{ channel: string }>(`SELECT ${schemaChannelSql(prefix)} AS channel`);
+  return (res.rows[0] as { channel: string }).channel;
+}
+
 export interface DatabaseOptions {
   /** PostgreSQL connection string; without it the embedded store is used. */
   url?: string | undefined;
