@@ -7,9 +7,9 @@
  *    sampled at 5 fps in 10 s segments (12 segments), through 1 and then 2 worker processes, each
  *    `--concurrency 1` with one ORT thread. Until 2026-11-23 it was a single 30 s pass in 3 s
  *    segments: ~7 s of work, much of it the flight's serial head and tail (ingest, aggregation)
- *    and each segment's decode from the key frame before it (key frames every 4.8 s here). frames/s = frames the
- *    segments decoded and sampled (sum of their stats) / wall time from the upload's 201 to the
- *    flight reading `done`. Each run is a fresh flight of a fresh source, after the workers are up.
+ *    and each segment's decode from the key frame before it (key frames every 4.8 s here).
+ *    frames/s = frames the segments decoded and sampled (sum of their stats) / wall time from the
+ *    upload's 201 to the flight reading `done`. Each run is a fresh flight of a fresh source, after the workers are up.
  *    Ratio = 2-process / 1-process frames/s (target ≥ 1.8 on a machine with ≥ 2 free cores;
  *    printed, not asserted).
  * 2. Latency, frame → case: flights of a parked car (13 frames, one every 10 s, six 20 s

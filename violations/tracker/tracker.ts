@@ -41,7 +41,8 @@ function centre(b: BoxXYXY): [number, number] {
 /**
  * Multi-object tracker for one source, ByteTrack-style: per class, confident detections are
  * matched first, weak ones then only extend the tracks left over, and only confident ones start
- * tracks. "Confident" is per label when the detector says where its calibrated scores lie. Time is the caller's timeline in seconds; the state is plain data for snapshot/restore.
+ * tracks. "Confident" is per label when the detector says where its calibrated scores lie. Time
+ * is the caller's timeline in seconds; the state is plain data for snapshot/restore.
  */
 export class Tracker {
   readonly options: TrackerOptions;
