@@ -98,11 +98,16 @@ export async function analyseSegment(
     for await (const frame of source) {
       if (deps.signal?.aborted) throw deps.signal.reason ?? new Error('analysis aborted');
       // The decoder's window and the segment's ownership agree, but only ownership is exact-once.
-      if (!segmentOwns(segment, frame.ptsS)) continue;
+      if (!segmentOwns(segment, frame.ptsS)) {
+        source.recycle?.(frame);
+        continue;
+      }
       const obs = await analyser.analyse(frame, {
         wallClockMs: plan.startWallClockMs + frame.ptsS * 1000,
         frameIndex: gridRate === null ? frame.index : Math.round(frame.ptsS * gridRate),
       });
+      // Observations keep numbers and small crops' statistics, never the frame's pixels.
+      source.recycle?.(frame);
       if (!obs) continue;
       observations.push(obs);
       deps.onProgress?.({

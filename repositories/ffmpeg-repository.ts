@@ -1,6 +1,6 @@
 /**
  * The only module that imports fluent-ffmpeg or starts ffmpeg/ffprobe. Services in video/ see
- * plain probe records, raw rgb24 bytes with per-frame timestamps, and MediaErrors whose messages
+ * plain probe records, rgb24 frames with their timestamps, and MediaErrors whose messages
  * name the input and the problem, never ffmpeg's banner or argument syntax.
  */
 import { execFile } from 'node:child_process';
@@ -11,6 +11,10 @@ import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { InvalidInputError, MediaError, errorMessage } from '../common/errors.js';
+import { RawFrameAssembler, type RawFrame } from './raw-frame-assembler.js';
+import { makeSocketDir, RawFrameSocket } from './raw-frame-socket.js';
+
+export type { RawFrame, RawFrameInfo } from './raw-frame-assembler.js';
 
 export interface MediaLogger {
   debug(message: string): void;
@@ -60,14 +64,6 @@ export interface RawVideoStreamOptions {
   logger?: MediaLogger;
 }
 
-/** What showinfo reports for one delivered frame, in stdout order. */
-export interface RawFrameInfo {
-  /** Microseconds; null when the frame carried no timestamp. */
-  ptsUs: number | null;
-  width: number;
-  height: number;
-}
-
 export interface RawVideoExit {
   ok: boolean;
   /** Ended by kill(): not an error, whatever the exit status. */
@@ -78,10 +74,19 @@ export interface RawVideoExit {
 }
 
 export interface RawVideoStream {
-  /** Packed rgb24 frames back to back; pausing it pauses ffmpeg. */
-  readonly bytes: Readable;
-  /** Size and timestamp of the next frame in `bytes`; null once ffmpeg has ended and all were read. */
-  nextFrameInfo(): Promise<RawFrameInfo | null>;
+  /**
+   * The next frame, or null once ffmpeg has ended and every frame was taken (then `exited` says
+   * how it ended); rejects with a MediaError when the output ends mid-frame. At most two frames
+   * wait here: while they are not taken, ffmpeg blocks on its write instead of memory growing.
+   */
+  nextFrame(): Promise<RawFrame | null>;
+  /** Complete frames waiting to be taken. */
+  readonly queued: number;
+  /**
+   * Hands a taken frame's pixels back for a later frame to reuse; the frame must not be read
+   * afterwards. Optional: frames never handed back are garbage-collected as usual.
+   */
+  recycle(data: Uint8Array): void;
   readonly exited: Promise<RawVideoExit>;
   kill(): void;
   /** Recent non-frame stderr lines, for diagnostics. */
@@ -109,6 +114,7 @@ export interface SubtitleExtractOptions {
 
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const STDERR_TAIL_LINES = 40;
+const MAX_QUEUED_FRAMES = 2;
 
 /** ffmpeg reads `a:b.mp4` as protocol `a`; the file: prefix makes any local path literal. */
 function ffmpegInput(input: string): string {
@@ -235,7 +241,10 @@ function videoFilters(o: RawVideoStreamOptions, startUs: number, endUs: number |
 
 const SHOWINFO = /Parsed_showinfo_\d+ @ .*?\bn:\s*\d+\s+pts:\s*(-?\d+|NOPTS)\b.*?\bs:(\d+)x(\d+)/;
 
-/** Starts ffmpeg decoding `input` to packed rgb24 on stdout; frame sizes and pts come from showinfo. */
+/**
+ * Starts ffmpeg decoding `input` to packed rgb24 frames, written to a unix socket it listens on
+ * (see raw-frame-socket.ts); frame sizes and pts come from showinfo on stderr.
+ */
 export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   positive('fps', o.fps);
   positive('maxFps', o.maxFps);
@@ -270,14 +279,24 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
     inputOptions.push('-noaccurate_seek', '-copyts', '-start_at_zero');
   }
 
-  const bytes = new PassThrough({ highWaterMark: 1 << 20, emitClose: false });
-  const infos: RawFrameInfo[] = [];
-  let infoWaiter: ((info: RawFrameInfo | null) => void) | undefined;
-  let ended = false;
+  const assembler = new RawFrameAssembler();
+  let wake: (() => void) | undefined;
+  const changed = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const socket = new RawFrameSocket({
+    dir: makeSocketDir(),
+    assembler,
+    maxQueued: MAX_QUEUED_FRAMES,
+    onChange: changed,
+  });
   const tail: string[] = [];
   const errorLines: string[] = [];
   let started = false;
   let running = false;
+  let processEnded = false;
   let killed = false;
   let resolveExit!: (exit: RawVideoExit) => void;
   const exited = new Promise<RawVideoExit>((resolve) => (resolveExit = resolve));
@@ -285,6 +304,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   const command = ffmpeg({ logger: adaptLogger(logger), stdoutLines: STDERR_TAIL_LINES })
     .input(ffmpegInput(o.input))
     .inputOptions(inputOptions)
+    .output(`unix:${socket.path}`)
     .outputOptions([
       '-map',
       o.streamIndex === undefined ? '0:v:0' : `0:${o.streamIndex}`,
@@ -301,6 +321,11 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
       'rawvideo',
       '-pix_fmt',
       'rgb24',
+      // One write per frame instead of one per 32 KB of ffmpeg's I/O buffer.
+      '-avioflags',
+      'direct',
+      '-listen',
+      '1',
     ]);
 
   command.on('start', (line: string) => {
@@ -312,18 +337,12 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   command.on('stderr', (line: string) => {
     const m = SHOWINFO.exec(line);
     if (m) {
-      const info: RawFrameInfo = {
+      assembler.addInfo({
         ptsUs: m[1] === 'NOPTS' ? null : Number(m[1]),
         width: Number(m[2]),
         height: Number(m[3]),
-      };
-      if (infoWaiter) {
-        const w = infoWaiter;
-        infoWaiter = undefined;
-        w(info);
-      } else {
-        infos.push(info);
-      }
+      });
+      changed();
       return;
     }
     if (line.includes('Parsed_showinfo_')) return;
@@ -337,12 +356,10 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
 
   const finish = (err: Error | null) => {
     running = false;
-    ended = true;
-    if (infoWaiter) {
-      const w = infoWaiter;
-      infoWaiter = undefined;
-      w(null);
-    }
+    processEnded = true;
+    socket.processEnded();
+    socket.removeDir();
+    changed();
     if (killed) {
       resolveExit({ ok: true, killed: true, warnings: [] });
       return;
@@ -363,25 +380,46 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
     resolveExit({ ok: true, killed: false, warnings });
   };
   command.on('end', () => finish(null));
-  command.on('error', (err: Error) => {
-    // fluent-ffmpeg does not end the output stream when the process fails to start.
-    if (!started) bytes.end();
-    finish(err);
-  });
-  command.pipe(bytes, { end: true });
+  command.on('error', (err: Error) => finish(err));
+  socket.start();
+  command.run();
+
+  const nextFrame = async (): Promise<RawFrame | null> => {
+    for (;;) {
+      const frame = assembler.take();
+      if (frame) {
+        socket.resumeIfRoom();
+        return frame;
+      }
+      // Both channels must be done: stderr (frame sizes) ends with the process, pixels with the socket.
+      if (killed) return null;
+      if (processEnded && socket.ended) {
+        const part = assembler.progress();
+        if (part && !(await exited).error) {
+          throw new MediaError(
+            Number.isNaN(part.size)
+              ? `cannot read ${redactInput(o.input)}: ffmpeg wrote pixels without frame information`
+              : `cannot read ${redactInput(o.input)}: the last frame was cut short (${part.filled} of ${part.size} bytes)`,
+          );
+        }
+        return null;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
 
   return {
-    bytes,
-    exited,
-    nextFrameInfo() {
-      const next = infos.shift();
-      if (next) return Promise.resolve(next);
-      if (ended) return Promise.resolve(null);
-      return new Promise((resolve) => (infoWaiter = resolve));
+    nextFrame,
+    get queued() {
+      return assembler.queued;
     },
+    recycle: (data) => void assembler.pool.release(data),
+    exited,
     kill() {
       if (killed) return;
       killed = true;
+      socket.close();
+      changed();
       if (running) command.kill('SIGKILL');
     },
     stderrTail: () => [...tail],
@@ -647,40 +685,19 @@ export async function grabVideoFrame(
   });
   let before: GrabbedFrame | undefined;
   let after: GrabbedFrame | undefined;
-  let current: { frame: GrabbedFrame; filled: number } | undefined;
-  let spare: Uint8Array | undefined;
   try {
-    reading: for await (const chunk of stream.bytes as AsyncIterable<Buffer>) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        if (!current) {
-          const info = await stream.nextFrameInfo();
-          if (!info) {
-            throw new MediaError(
-              `cannot read ${redactInput(input)}: ffmpeg wrote pixels without frame information`,
-            );
-          }
-          const size = info.width * info.height * 3;
-          const data = spare?.length === size ? spare : new Uint8Array(size);
-          spare = undefined;
-          const framePts = info.ptsUs === null ? ptsS : info.ptsUs / 1e6;
-          current = { frame: { data, width: info.width, height: info.height, ptsS: framePts }, filled: 0 };
-        }
-        const n = Math.min(current.frame.data.length - current.filled, chunk.length - offset);
-        current.frame.data.set(chunk.subarray(offset, offset + n), current.filled);
-        current.filled += n;
-        offset += n;
-        if (current.filled === current.frame.data.length) {
-          const frame = current.frame;
-          current = undefined;
-          if (frame.ptsS <= ptsS + tolerance) {
-            spare = before?.data;
-            before = frame;
-          } else {
-            after = frame;
-            break reading;
-          }
-        }
+    for (let raw: RawFrame | null; (raw = await stream.nextFrame());) {
+      const frame = {
+        data: raw.data,
+        width: raw.width,
+        height: raw.height,
+        ptsS: raw.ptsUs === null ? ptsS : raw.ptsUs / 1e6,
+      };
+      if (frame.ptsS <= ptsS + tolerance) {
+        before = frame;
+      } else {
+        after = frame;
+        break;
       }
     }
   } finally {

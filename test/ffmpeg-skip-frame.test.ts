@@ -1,14 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRawVideoStream, type RawFrameInfo } from '../repositories/ffmpeg-repository.js';
+import { openRawVideoStream, type RawFrame } from '../repositories/ffmpeg-repository.js';
 import { makeTestVideo, tempDir } from './support/video-fixtures.js';
 
 async function frameTimes(o: Parameters<typeof openRawVideoStream>[0]): Promise<number[]> {
   const stream = openRawVideoStream(o);
   const times: number[] = [];
-  stream.bytes.resume();
-  for (let info: RawFrameInfo | null; (info = await stream.nextFrameInfo());) times.push(info.ptsUs! / 1e6);
+  for (let f: RawFrame | null; (f = await stream.nextFrame());) times.push(f.ptsUs! / 1e6);
   expect((await stream.exited).ok).toBe(true);
   return times;
 }

@@ -1,4 +1,5 @@
-import { rm, writeFile, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError } from '../common/errors.js';
@@ -48,15 +49,44 @@ describe('file frame source on the shared videos', () => {
   });
 
   it('applies back-pressure: a consumer that stops reading stops ffmpeg instead of buffering', async () => {
-    // street_night at native size is 132 MB of RGB; unread, at most the stream's buffers fill.
+    // street_night at native size is 132 MB of RGB; untaken, at most two frames wait.
     const stream = openRawVideoStream({ input: sharedAsset('media/street_night.mp4') });
     let exited = false;
     void stream.exited.then(() => (exited = true));
     await new Promise((r) => setTimeout(r, 800));
     expect(exited).toBe(false);
-    expect(stream.bytes.readableLength).toBeLessThanOrEqual(2 << 20);
+    expect(stream.queued).toBeLessThanOrEqual(2);
     stream.kill();
     expect((await stream.exited).killed).toBe(true);
+  });
+
+  it('decodes into recycled frames the same pixels as into fresh ones, and leaves no socket folder', async () => {
+    const tmp = tempDir();
+    const saved = process.env.TMPDIR;
+    // The stream's socket folder goes under os.tmpdir(), which reads TMPDIR on each call.
+    process.env.TMPDIR = tmp;
+    try {
+      const path = sharedAsset('media/parking_lot_topdown.mp4');
+      const digest = (d: Uint8Array) => createHash('sha1').update(d).digest('hex');
+      const { frames } = await collect(path, { fps: 2, width: 128 });
+      const fresh = frames.map((f) => digest(f.image.data));
+      const source = await FileFrameSource.open(path, { fps: 2, width: 128 });
+      const recycled: string[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const f of source) {
+        recycled.push(digest(f.image.data));
+        buffers.add(f.image.data.buffer);
+        source.recycle(f);
+      }
+      expect(recycled).toEqual(fresh);
+      // Two frames wait in the stream and one is with the consumer: three buffers serve them all.
+      expect(buffers.size).toBeLessThanOrEqual(3);
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 
   it('stops ffmpeg when the consumer breaks out early', async () => {

@@ -71,6 +71,11 @@ export class FileFrameSource implements FrameSource {
     for (const w of this.warnings) (o.logger ?? silentLogger).warn(`${this.path}: ${w}`);
   }
 
+  /** The consumer is done with this frame: its pixels may be overwritten by a later frame. */
+  recycle(frame: VideoFrame): void {
+    this.stream?.recycle(frame.image.data);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (!this.stream) return;

@@ -12,4 +12,9 @@ export interface VideoFrame {
 export interface FrameSource<F extends VideoFrame = VideoFrame> extends AsyncIterable<F> {
   /** Stops decoding and ends the iteration; safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * The consumer is done with a frame and nothing holds its pixels: the source may decode a later
+   * frame into the same memory. Sources without buffer reuse leave it out.
+   */
+  recycle?(frame: F): void;
 }

@@ -197,6 +197,9 @@ export class RtspFrameSource implements FrameSource<LiveFrame> {
         gotFrames = true;
         arm(this.stallTimeoutMs, `stream stalled: no frame for ${this.stallTimeoutMs} ms`);
         this.tracker.frameReceived(receivedAt);
+        // A frame replaced before the consumer saw it was never handed out: its memory is free.
+        if (this.latest && this.latest.seq > this.deliveredSeq)
+          this.stream.recycle(this.latest.frame.image.data);
         this.counts.received++;
         this.latest = {
           seq: this.counts.received,

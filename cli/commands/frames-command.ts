@@ -63,6 +63,7 @@ export const framesCommand: Command = {
     for await (const frame of source) {
       const name = `frame-${String(frame.index).padStart(6, '0')}-t${frame.ptsS.toFixed(3).padStart(9, '0')}s.png`;
       await writeFile(join(values.out, name), await encodePng(frame.image));
+      source.recycle(frame);
       count++;
     }
     for (const w of source.warnings) io.err(`warning: ${path}: ${w}`);
