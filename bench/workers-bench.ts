@@ -38,6 +38,7 @@ import {
   type WorkerProcess,
 } from '../test/support/worker-flights.js';
 import { median, percentile, table } from './bench-stats.js';
+import { coresBusy, cpuTimes } from './machine-cpu.js';
 import { round3, writeSummary } from './bench-summary-support.js';
 
 const { values: args } = parseArgs({
@@ -55,21 +56,23 @@ async function throughput(
   video: Buffer,
   spawnOne: () => WorkerProcess,
   processes: number,
-): Promise<{ frames: number; seconds: number }> {
+): Promise<{ frames: number; seconds: number; cores: { busy: number; steal: number } | null }> {
   const workers = Array.from({ length: processes }, spawnOne);
   try {
     await Promise.all(workers.map((w) => w.ready));
     const sourceId = `bench-tp-${processes}-${randomBytes(3).toString('hex')}`;
     await api.h.services.sources.create(parkedCarSource(sourceId));
     const t0 = performance.now();
+    const cpu0 = cpuTimes();
     const id = await api.upload(sourceId, video, { sampleFps: 5, segmentSeconds: 10 });
     const f = await api.finished(id, 600_000);
     const seconds = (performance.now() - t0) / 1000;
+    const cores = coresBusy(cpu0, cpuTimes(), seconds);
     if (f.status !== 'done') throw new Error(`flight ${id} ${f.status}: ${f.error}`);
     const segments = await new FlightRunRepository(api.h.services.db).listSegments(id);
     const frames = segments.reduce((n, s) => n + s.stats.decoded, 0);
     await api.queuesIdle(600_000);
-    return { frames, seconds };
+    return { frames, seconds, cores };
   } finally {
     await Promise.all(workers.map((w) => stopWorker(w, 'SIGTERM')));
   }
@@ -144,16 +147,30 @@ async function main(): Promise<void> {
     const one = await throughput(api, motion, spawnOne, 1);
     const two = await throughput(api, motion, spawnOne, 2);
     const fps = (r: { frames: number; seconds: number }) => r.frames / r.seconds;
+    const busy = (r: typeof one) => (r.cores ? r.cores.busy.toFixed(2) : '—');
+    const steal = (r: typeof one) => (r.cores ? r.cores.steal.toFixed(2) : '—');
+    // CPU-seconds per frame, machine-wide: flat from 1 to 2 processes means the work scaled and
+    // only the cores ran out.
+    const cpuMs = (r: typeof one) =>
+      r.cores ? ((r.cores.busy * r.seconds * 1000) / r.frames).toFixed(1) : '—';
     console.log(
       table(
-        ['worker processes', 'frames', 'wall s', 'frames/s'],
+        ['worker processes', 'frames', 'wall s', 'frames/s', 'cores busy', 'cores stolen', 'CPU ms/frame'],
         [
-          [1, one.frames, one.seconds.toFixed(1), fps(one).toFixed(1)],
-          [2, two.frames, two.seconds.toFixed(1), fps(two).toFixed(1)],
+          [1, one.frames, one.seconds.toFixed(1), fps(one).toFixed(1), busy(one), steal(one), cpuMs(one)],
+          [2, two.frames, two.seconds.toFixed(1), fps(two).toFixed(1), busy(two), steal(two), cpuMs(two)],
         ],
       ),
     );
     console.log(`throughput ratio 2/1 processes: ${(fps(two) / fps(one)).toFixed(2)} (target >= 1.8)`);
+    if (one.cores) {
+      // A second process can add only the cores the first left idle (or stolen).
+      const ceiling = cpus().length / Math.max(one.cores.busy, 1e-9);
+      console.log(
+        `with 1 process the machine had ${one.cores.busy.toFixed(2)} of ${cpus().length} cores busy: ` +
+          `at the same CPU per frame, 2 processes can reach at most ${ceiling.toFixed(2)}×`,
+      );
+    }
 
     const parked = await readFile(await encodeParkedCarVideo(join(dir, 'parked.mp4'), 13));
     const lat = await latencies(api, parked, spawnOne);
