@@ -8,8 +8,8 @@
  * the load (in this process) does not share its event loop. Each route gets --seconds (10) of
  * evenly paced, open-loop requests at 500 req/s (paced-load.ts: latency counted from when each
  * request was due), then list and detail get an unthrottled autocannon run for throughput.
- * On a small machine the API, PostgreSQL and autocannon compete for the same cores: read the
- * numbers with the printed core count and load in mind.
+ * On a small machine the API, PostgreSQL and the load generator compete for the same cores: each
+ * run prints the machine's cores busy (from /proc/stat) and how late the generator itself sent.
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,7 @@ import { loadConfig } from '../common/app-config.js';
 import { createApiRuntime, openStore } from '../api/api-runtime.js';
 import { openDatabase } from '../repositories/database-repository.js';
 import { table } from './bench-stats.js';
+import { coresBusy, cpuTimes } from './machine-cpu.js';
 import { pacedLoad } from './paced-load.js';
 import { writeSummary, type SummaryRow } from './bench-summary-support.js';
 
@@ -289,7 +290,10 @@ async function main(): Promise<void> {
     const rows: (string | number)[][] = [];
     const summary: SummaryRow[] = [];
     for (const run of runs) {
+      const cpu0 = cpuTimes();
+      const t0 = performance.now();
       const r = await load(base, started.key, run);
+      const cores = coresBusy(cpu0, cpuTimes(), (performance.now() - t0) / 1000);
       const rate = run.rate ? `${run.rate}/s` : 'max';
       rows.push([
         run.route,
@@ -299,6 +303,7 @@ async function main(): Promise<void> {
         Math.round(r.reqPerS),
         r.failed,
         r.sendLagP99 ?? '—',
+        cores ? cores.busy.toFixed(2) : '—',
         run.rate ? (r.p99 <= TARGET_P99_MS ? 'yes' : 'NO') : '—',
       ]);
       console.log(`  done: ${run.route} @ ${rate}`);
@@ -310,7 +315,9 @@ async function main(): Promise<void> {
               value: r.p99,
               unit: 'ms',
               target: `≤ ${TARGET_P99_MS}`,
-              note: `p50 ${r.p50} ms; ${CASES} cases; paced open-loop load, client lag p99 ${r.sendLagP99} ms`,
+              note:
+                `p50 ${r.p50} ms; ${CASES} cases; paced open-loop load, client lag p99 ${r.sendLagP99} ms` +
+                (cores ? `; ${cores.busy.toFixed(2)} of ${cpus().length} cores busy` : ''),
             }
           : {
               bench: 'api',
@@ -331,6 +338,7 @@ async function main(): Promise<void> {
           'req/s',
           'non-2xx+err',
           'client lag p99 ms',
+          'cores busy',
           `p99 ≤ ${TARGET_P99_MS} ms`,
         ],
         rows,
