@@ -148,6 +148,8 @@ interface RunFigures {
   failed: number;
   /** Paced runs: p99 of how late the load generator itself sent requests. */
   sendLagP99?: number;
+  /** Paced runs: requests that fell due while all 32 connections awaited the server. */
+  slotWaits?: number;
 }
 
 async function load(base: string, key: string, run: Run): Promise<RunFigures> {
@@ -169,6 +171,7 @@ async function load(base: string, key: string, run: Run): Promise<RunFigures> {
       reqPerS: r.achievedRate,
       failed: r.failed,
       sendLagP99: r.sendLagMs.p99,
+      slotWaits: r.slotWaits,
     };
   }
   const r = await autocannon({
@@ -303,6 +306,7 @@ async function main(): Promise<void> {
         Math.round(r.reqPerS),
         r.failed,
         r.sendLagP99 ?? '—',
+        r.slotWaits ?? '—',
         cores ? cores.busy.toFixed(2) : '—',
         run.rate ? (r.p99 <= TARGET_P99_MS ? 'yes' : 'NO') : '—',
       ]);
@@ -316,7 +320,8 @@ async function main(): Promise<void> {
               unit: 'ms',
               target: `≤ ${TARGET_P99_MS}`,
               note:
-                `p50 ${r.p50} ms; ${CASES} cases; paced open-loop load, client lag p99 ${r.sendLagP99} ms` +
+                `p50 ${r.p50} ms; ${CASES} cases; paced open-loop load, client lag p99 ${r.sendLagP99} ms, ` +
+                `${r.slotWaits} requests waited for one of 32 connections` +
                 (cores ? `; ${cores.busy.toFixed(2)} of ${cpus().length} cores busy` : ''),
             }
           : {
@@ -338,6 +343,7 @@ async function main(): Promise<void> {
           'req/s',
           'non-2xx+err',
           'client lag p99 ms',
+          'waited for a connection',
           'cores busy',
           `p99 ≤ ${TARGET_P99_MS} ms`,
         ],

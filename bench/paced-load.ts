@@ -30,10 +30,13 @@ export interface PacedLoadResult {
   achievedRate: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /**
-   * How late requests left this process (event-loop stalls here, not the server): part of the
-   * latency above, reported so that a slow client is not mistaken for a slow server.
+   * How late requests left this process when a connection was free at their due time: event-loop
+   * stalls here, not the server; part of the latency above, reported so that a slow client is not
+   * mistaken for a slow server.
    */
   sendLagMs: { p50: number; p99: number };
+  /** Requests that fell due while all maxInFlight were busy: the server's queue, held here. */
+  slotWaits: number;
 }
 
 export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
@@ -47,6 +50,9 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   let failed = 0;
   let inFlight = 0;
   let sent = 0;
+  let slotWaits = 0;
+  /** The last moment every connection was busy. */
+  let fullUntil = -Infinity;
   const start = performance.now();
   const dueAt = (i: number) => start + (i * 1000) / o.rate;
 
@@ -56,13 +62,15 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
     latencies.push(performance.now() - due);
     if (success) ok++;
     else failed++;
+    if (inFlight === maxInFlight) fullUntil = performance.now();
     inFlight--;
     if (ok + failed === total) release?.();
     else pump();
   };
 
   const fire = (due: number) => {
-    lags.push(performance.now() - due);
+    if (due < fullUntil) slotWaits++;
+    else lags.push(performance.now() - due);
     inFlight++;
     sent++;
     const req = request(
@@ -117,5 +125,6 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
       max: round(latencies.length ? Math.max(...latencies) : NaN),
     },
     sendLagMs: { p50: round(percentile(lags, 50)), p99: round(percentile(lags, 99)) },
+    slotWaits,
   };
 }
