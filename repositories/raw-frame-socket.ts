@@ -5,9 +5,10 @@
  * measured on parking_lot_topdown.mp4 at 1 frame/s (30 MB), that cost 80–110 ms of system time
  * against 6–18 ms here, and the decode ran 0.75 of `-f null` speed against 0.85–0.9.
  */
-import { mkdtempSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RawFrameAssembler } from './raw-frame-assembler.js';
 
@@ -15,11 +16,64 @@ import type { RawFrameAssembler } from './raw-frame-assembler.js';
 const MAX_SOCKET_PATH = 107;
 const RETRY_MS = 25;
 
-/** A private folder for one socket; /tmp when TMPDIR is too long for a socket path. */
+const swept = new Set<string>();
+
+/**
+ * `gridwatch-frames-<host>-<pid>-`: a shared /tmp may hold folders of other machines or pid
+ * namespaces (containers), whose pids mean nothing here; only this host's are ever swept.
+ */
+function dirPrefix(): string {
+  const host = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+  return `gridwatch-frames-${host}-`;
+}
+
+/**
+ * A private folder for one socket, named for this process; /tmp when TMPDIR is too long for a
+ * socket path. The first call per parent folder removes folders that processes no longer running
+ * left behind (a worker killed by SIGKILL or the OOM killer cannot clean up after itself).
+ */
 export function makeSocketDir(): string {
-  const parent =
-    join(tmpdir(), 'gridwatch-frames-XXXXXX', 'rgb.sock').length <= MAX_SOCKET_PATH ? tmpdir() : '/tmp';
-  return mkdtempSync(join(parent, 'gridwatch-frames-'));
+  const prefix = dirPrefix();
+  const probe = join(tmpdir(), `${prefix}${process.pid}-XXXXXX`, 'rgb.sock');
+  const parent = probe.length <= MAX_SOCKET_PATH ? tmpdir() : '/tmp';
+  if (!swept.has(parent)) {
+    swept.add(parent);
+    sweepOrphans(parent, prefix);
+  }
+  return mkdtempSync(join(parent, `${prefix}${process.pid}-`));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes folders named `<prefix><pid>-XXXXXX` whose process is gone. */
+export function sweepOrphans(parent: string, prefix = dirPrefix()): number {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-[A-Za-z0-9]{6}$/.exec(name.slice(prefix.length));
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed++;
+    } catch {
+      // Not ours to remove after all (another user's folder in a shared /tmp).
+    }
+  }
+  return removed;
 }
 
 export interface RawFrameSocketOptions {

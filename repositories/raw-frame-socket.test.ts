@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sweepOrphans } from './raw-frame-socket.js';
+
+describe('socket folder sweep', () => {
+  let parent: string | undefined;
+  afterEach(() => {
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
+
+  it("removes this host's folders of processes that are gone, and nothing else", () => {
+    parent = mkdtempSync(join(tmpdir(), 'gridwatch-sweep-'));
+    // A pid that was just in use and has exited.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const names = [
+      `gridwatch-frames-0badbeef-${gone}-AbC123`,
+      `gridwatch-frames-0badbeef-${process.pid}-XyZ789`,
+      // Another host's (or container's): its pids are not ours to judge.
+      `gridwatch-frames-12345678-${gone}-AbC123`,
+      'gridwatch-frames-0badbeef-notapid',
+      'someone-else',
+    ];
+    for (const n of names) mkdirSync(join(parent, n));
+    expect(sweepOrphans(parent, 'gridwatch-frames-0badbeef-')).toBe(1);
+    expect(readdirSync(parent).sort()).toEqual(names.slice(1).sort());
+  });
+});
