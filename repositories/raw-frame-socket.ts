@@ -15,6 +15,7 @@ import type { RawFrameAssembler } from './raw-frame-assembler.js';
 /** sockaddr_un holds 108 bytes with the terminating NUL. */
 const MAX_SOCKET_PATH = 107;
 const RETRY_MS = 25;
+const BOUND_RETRY_MS = 1;
 
 const swept = new Set<string>();
 
@@ -163,14 +164,21 @@ export class RawFrameSocket {
       this.socket = socket;
       this.closeWatcher();
     });
-    socket.on('error', () => {
-      // Before the connection: ffmpeg is not listening yet (ENOENT, ECONNREFUSED). After it:
-      // a reset because ffmpeg was killed; its exit status tells what happened.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // Before the connection: ffmpeg is not listening yet. After it: a reset because ffmpeg was
+      // killed; its exit status tells what happened.
       if (this.connected) return;
       this.connecting = false;
       socket.destroy();
-      if (this.stopped) this.finish();
-      else this.retryTimer = setTimeout(() => this.attempt(), RETRY_MS);
+      if (this.stopped) {
+        this.finish();
+        return;
+      }
+      // ECONNREFUSED: the socket is bound and listen() is a moment away. ENOENT: ffmpeg is still
+      // opening its input; the folder's change event (1 ms from bind to connection, measured) or
+      // the poll will say when.
+      const wait = err.code === 'ECONNREFUSED' ? BOUND_RETRY_MS : RETRY_MS;
+      this.retryTimer = setTimeout(() => this.attempt(), wait);
     });
     socket.on('close', () => {
       if (this.connected) this.finish();
