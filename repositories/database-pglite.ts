@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../common/errors.js';
+import { processAlive } from '../common/process-alive.js';
 import { assertChannelName, type Database, type QueryResult, type Queryable } from './database-repository.js';
 
 interface PgliteLike {
@@ -22,16 +23,6 @@ function wrap(db: PgliteLike): Queryable {
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * PGlite's files must have one writer: a second process (say `gridwatch keys create` while the
  * server runs) would corrupt them. A pid file taken with O_EXCL makes that an error instead.
@@ -47,7 +38,7 @@ async function lockDir(dir: string): Promise<() => Promise<void>> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
         throw new InvalidInputError(
           `the embedded database in ${dir} is in use by process ${owner}; stop it or set DATABASE_URL`,
         );

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, watch, type FSWatcher } from 'node:fs
 import { connect, type Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../common/process-alive.js';
 import type { RawFrameAssembler } from './raw-frame-assembler.js';
 
 /** sockaddr_un holds 108 bytes with the terminating NUL. */
@@ -44,16 +45,6 @@ export function makeSocketDir(): string {
   return mkdtempSync(join(parent, `${prefix}${process.pid}-`));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes folders named `<prefix><pid>-XXXXXX` whose process is gone. */
 export function sweepOrphans(parent: string, prefix = dirPrefix()): number {
   let names: string[];
@@ -66,7 +57,7 @@ export function sweepOrphans(parent: string, prefix = dirPrefix()): number {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(\d+)-[A-Za-z0-9]{6}$/.exec(name.slice(prefix.length));
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     try {
       rmSync(join(parent, name), { recursive: true, force: true });
       removed++;
