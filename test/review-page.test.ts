@@ -218,13 +218,21 @@ describe('review page', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await poller?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
-    await h?.close();
+    // Once in CI (2026-11-24, under the chaos test's load) this teardown outlasted its 60 s: a slow
+    // step now names itself, so that a recurrence says which part hangs.
+    const step = async (name: string, fn: () => Promise<unknown> | undefined) => {
+      const t0 = performance.now();
+      await fn();
+      const s = (performance.now() - t0) / 1000;
+      if (s > 5) console.warn(`review page teardown: ${name} took ${s.toFixed(1)} s`);
+    };
+    await step('context.close', () => context?.close());
+    await step('browser.close', () => browser?.close());
+    await step('poller.stop', () => poller?.stop());
+    await step('receiver.close', () => new Promise((resolve) => receiver?.close(resolve)));
+    await step('harness close', () => h?.close());
     if (screenshots.length > 0) console.log(`review page screenshots:\n  ${screenshots.join('\n  ')}`);
-  });
+  }, 120_000);
 
   it('serves the built page with strict headers, and the data routes it needs', async () => {
     const html = await fetch(`${base}/review`);
