@@ -400,6 +400,10 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
         return frame;
       }
       // Both channels must be done: stderr (frame sizes) ends with the process, pixels with the socket.
+      if (socket.failure) {
+        if (running) command.kill('SIGKILL');
+        throw new MediaError(`cannot read ${redactInput(o.input)}: ${socket.failure}`);
+      }
       if (killed) return null;
       if (processEnded && socket.ended) {
         const part = assembler.progress();

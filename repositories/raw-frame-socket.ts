@@ -17,6 +17,7 @@ import type { RawFrameAssembler } from './raw-frame-assembler.js';
 const MAX_SOCKET_PATH = 107;
 const RETRY_MS = 25;
 const BOUND_RETRY_MS = 1;
+const GIVE_UP_MS = 10_000;
 
 const swept = new Set<string>();
 
@@ -75,6 +76,8 @@ export interface RawFrameSocketOptions {
   maxQueued: number;
   /** Frames became ready or the connection ended. */
   onChange(): void;
+  /** How long the socket may exist yet refuse connections before giving up; default 10 s. */
+  giveUpMs?: number;
 }
 
 export class RawFrameSocket {
@@ -88,9 +91,14 @@ export class RawFrameSocket {
   private stopped = false;
   /** No more bytes will come: the connection ended, or connecting was given up. */
   ended = false;
+  /** Why connecting was given up; the connection was never made. */
+  failure: string | undefined;
+  private failingSince: number | undefined;
+  private readonly giveUpMs: number;
 
   constructor(private readonly o: RawFrameSocketOptions) {
     this.path = join(o.dir, 'rgb.sock');
+    this.giveUpMs = o.giveUpMs ?? GIVE_UP_MS;
   }
 
   /** Connects as soon as ffmpeg listens: on the folder's change events, with a slow poll behind them. */
@@ -168,6 +176,20 @@ export class RawFrameSocket {
       // ECONNREFUSED: the socket is bound and listen() is a moment away. ENOENT: ffmpeg is still
       // opening its input; the folder's change event (1 ms from bind to connection, measured) or
       // the poll will say when.
+      // Anything else for long means a socket this process cannot reach, and ffmpeg would wait in
+      // accept() for ever: give up, and let the stream kill ffmpeg and say why.
+      if (err.code !== 'ENOENT') {
+        this.failingSince ??= performance.now();
+        if (performance.now() - this.failingSince > this.giveUpMs) {
+          this.failure = `cannot connect to ffmpeg's output socket ${this.path}: ${err.code ?? err.message}`;
+          this.stopped = true;
+          this.closeWatcher();
+          this.finish();
+          return;
+        }
+      } else {
+        this.failingSince = undefined;
+      }
       const wait = err.code === 'ECONNREFUSED' ? BOUND_RETRY_MS : RETRY_MS;
       this.retryTimer = setTimeout(() => this.attempt(), wait);
     });
