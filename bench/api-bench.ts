@@ -31,6 +31,9 @@ import { writeSummary, type SummaryRow } from './bench-summary-support.js';
 const CASES = 100_000;
 const RATE = 500;
 const TARGET_P99_MS = 50;
+// Paced runs' connections: requests due beyond that wait in the client, and the wait counts.
+// Hundreds of sockets only measured the client thrashing.
+const MAX_IN_FLIGHT = 32;
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
@@ -148,22 +151,20 @@ interface RunFigures {
   failed: number;
   /** Paced runs: p99 of how late the load generator itself sent requests. */
   sendLagP99?: number;
-  /** Paced runs: requests that fell due while all 32 connections awaited the server. */
+  /** Paced runs: requests that fell due while all MAX_IN_FLIGHT connections awaited the server. */
   slotWaits?: number;
 }
 
 async function load(base: string, key: string, run: Run): Promise<RunFigures> {
   const headers = { authorization: `Bearer ${key}` };
   if (run.rate) {
-    // At most 32 in flight, as the autocannon runs had connections: requests due beyond that wait
-    // in the client, and the wait counts. Hundreds of sockets only measured the client thrashing.
     const r = await pacedLoad({
       url: base,
       rate: run.rate,
       seconds,
       headers,
       path: run.path,
-      maxInFlight: 32,
+      maxInFlight: MAX_IN_FLIGHT,
     });
     return {
       p50: r.latencyMs.p50,
@@ -321,7 +322,7 @@ async function main(): Promise<void> {
               target: `≤ ${TARGET_P99_MS}`,
               note:
                 `p50 ${r.p50} ms; ${CASES} cases; paced open-loop load, client lag p99 ${r.sendLagP99} ms, ` +
-                `${r.slotWaits} requests waited for one of 32 connections` +
+                `${r.slotWaits} requests waited for one of ${MAX_IN_FLIGHT} connections` +
                 (cores ? `; ${cores.busy.toFixed(2)} of ${cpus().length} cores busy` : ''),
             }
           : {

@@ -35,12 +35,14 @@ export function cpuTimes(stat?: string): CpuTimes | null {
   return { busyS: (user + nice + system + irq + softirq) / TICKS_PER_S, stealS: steal / TICKS_PER_S };
 }
 
+/** Average cores working, and stolen, over a run. */
+export interface CoreUse {
+  busy: number;
+  steal: number;
+}
+
 /** Average cores busy, and stolen, between two readings `seconds` apart. */
-export function coresBusy(
-  before: CpuTimes | null,
-  after: CpuTimes | null,
-  seconds: number,
-): { busy: number; steal: number } | null {
+export function coresBusy(before: CpuTimes | null, after: CpuTimes | null, seconds: number): CoreUse | null {
   if (!before || !after || seconds <= 0) return null;
   return { busy: (after.busyS - before.busyS) / seconds, steal: (after.stealS - before.stealS) / seconds };
 }

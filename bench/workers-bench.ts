@@ -38,7 +38,7 @@ import {
   type WorkerProcess,
 } from '../test/support/worker-flights.js';
 import { median, percentile, table } from './bench-stats.js';
-import { coresBusy, cpuTimes } from './machine-cpu.js';
+import { coresBusy, cpuTimes, type CoreUse } from './machine-cpu.js';
 import { round3, writeSummary } from './bench-summary-support.js';
 
 const { values: args } = parseArgs({
@@ -56,7 +56,7 @@ async function throughput(
   video: Buffer,
   spawnOne: () => WorkerProcess,
   processes: number,
-): Promise<{ frames: number; seconds: number; cores: { busy: number; steal: number } | null }> {
+): Promise<{ frames: number; seconds: number; cores: CoreUse | null }> {
   const workers = Array.from({ length: processes }, spawnOne);
   try {
     await Promise.all(workers.map((w) => w.ready));

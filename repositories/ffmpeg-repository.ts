@@ -409,7 +409,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
         const part = assembler.progress();
         if (part && !(await exited).error) {
           throw new MediaError(
-            Number.isNaN(part.size)
+            part.size === null
               ? `cannot read ${redactInput(o.input)}: ffmpeg wrote pixels without frame information`
               : `cannot read ${redactInput(o.input)}: the last frame was cut short (${part.filled} of ${part.size} bytes)`,
           );

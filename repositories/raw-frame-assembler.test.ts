@@ -24,18 +24,17 @@ describe('RawFrameAssembler', () => {
     expect(a.queued).toBe(2);
     expect(a.take()).toEqual({ ptsUs: 0, width: 2, height: 1, data: ramp(6) });
     expect(a.take()).toEqual({ ptsUs: 40_000, width: 1, height: 1, data: ramp(3, 6) });
-    expect(a.midFrame).toBe(false);
+    expect(a.progress()).toBeUndefined();
   });
 
   it('keeps bytes that arrive before their frame information, in order', () => {
     const a = new RawFrameAssembler();
     feed(a, ramp(5), 2);
     expect(a.queued).toBe(0);
-    expect(a.midFrame).toBe(true);
+    expect(a.progress()).toEqual({ filled: 5, size: null });
     a.addInfo({ ptsUs: null, width: 1, height: 1 });
     expect(a.take()?.data).toEqual(ramp(3));
     a.addInfo({ ptsUs: 7, width: 1, height: 1 });
-    expect(a.midFrame).toBe(true);
     expect(a.progress()).toEqual({ filled: 2, size: 3 });
     feed(a, ramp(1, 5), 8);
     expect(a.take()).toEqual({ ptsUs: 7, width: 1, height: 1, data: ramp(3, 3) });

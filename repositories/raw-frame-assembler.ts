@@ -74,16 +74,14 @@ export class RawFrameAssembler {
     return this.ready.length;
   }
 
-  /** A frame part-filled or bytes waiting for their info: the stream must not end here. */
-  get midFrame(): boolean {
-    return this.current !== undefined || this.early.length > 0;
-  }
-
-  /** Bytes of the frame being filled, and its size; for error messages. */
-  progress(): { filled: number; size: number } | undefined {
+  /**
+   * Undefined between frames. Otherwise the stream must not end here: a frame part-filled (its
+   * size known), or bytes waiting for the info that sizes them (size null).
+   */
+  progress(): { filled: number; size: number | null } | undefined {
     if (this.current) return { filled: this.current.filled, size: this.current.frame.data.length };
     const early = this.early.reduce((n, b) => n + b.length, 0);
-    return early ? { filled: early, size: NaN } : undefined;
+    return early ? { filled: early, size: null } : undefined;
   }
 
   addInfo(info: RawFrameInfo): void {

@@ -19,15 +19,18 @@ const RETRY_MS = 25;
 const BOUND_RETRY_MS = 1;
 const GIVE_UP_MS = 10_000;
 
+const SOCKET_NAME = 'rgb.sock';
+
 const swept = new Set<string>();
+let hostPrefix: string | undefined;
 
 /**
  * `gridwatch-frames-<host>-<pid>-`: a shared /tmp may hold folders of other machines or pid
  * namespaces (containers), whose pids mean nothing here; only this host's are ever swept.
  */
 function dirPrefix(): string {
-  const host = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
-  return `gridwatch-frames-${host}-`;
+  hostPrefix ??= `gridwatch-frames-${createHash('sha256').update(hostname()).digest('hex').slice(0, 8)}-`;
+  return hostPrefix;
 }
 
 /**
@@ -37,7 +40,7 @@ function dirPrefix(): string {
  */
 export function makeSocketDir(): string {
   const prefix = dirPrefix();
-  const probe = join(tmpdir(), `${prefix}${process.pid}-XXXXXX`, 'rgb.sock');
+  const probe = join(tmpdir(), `${prefix}${process.pid}-XXXXXX`, SOCKET_NAME);
   const parent = probe.length <= MAX_SOCKET_PATH ? tmpdir() : '/tmp';
   if (!swept.has(parent)) {
     swept.add(parent);
@@ -97,7 +100,7 @@ export class RawFrameSocket {
   private readonly giveUpMs: number;
 
   constructor(private readonly o: RawFrameSocketOptions) {
-    this.path = join(o.dir, 'rgb.sock');
+    this.path = join(o.dir, SOCKET_NAME);
     this.giveUpMs = o.giveUpMs ?? GIVE_UP_MS;
   }
 

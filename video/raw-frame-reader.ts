@@ -6,8 +6,6 @@
 import { MediaError } from '../common/errors.js';
 import { redactInput, type RawFrame, type RawVideoStream } from '../repositories/ffmpeg-repository.js';
 
-export type { RawFrame } from '../repositories/ffmpeg-repository.js';
-
 export interface ReadRawFramesResult {
   /** Set once the generator has finished normally: ffmpeg's recovered errors, if any. */
   warnings: string[];
