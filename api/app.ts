@@ -8,6 +8,7 @@ import type { AppServices } from './app-services.js';
 import { installAuth } from './auth/auth-hooks.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { assertStorable } from './input-guard.js';
+import { JsonBodyPool } from './json-body-pool.js';
 import { installOpenApi } from './plugins/openapi-docs.js';
 import { installQueueDashboard } from './plugins/queue-dashboard.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
@@ -63,7 +64,7 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
       metrics: services.metrics,
       queues: services.queues ? { repository: services.queues, names: JOB_QUEUES } : undefined,
     });
-    await api.register(caseRoutes, { cases: services.cases });
+    await api.register(caseRoutes, { cases: services.cases, bodies: new JsonBodyPool() });
     await api.register(evidenceRoutes, { evidence: services.evidence });
     await api.register(sourceRoutes, { sources: services.sources });
     await api.register(reviewRoutes, {

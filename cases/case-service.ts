@@ -36,6 +36,11 @@ export interface UpsertResult {
   updated: boolean;
 }
 
+export interface PageRequest {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
 export interface ConfirmInput {
   expectedVersion: number;
   actor: string;
@@ -124,18 +129,42 @@ export class CaseService {
     return found;
   }
 
-  async list(
-    filters: CaseFilters,
-    page: { cursor?: string | undefined; limit?: number | undefined } = {},
-  ): Promise<Page<Case>> {
+  /** {@link get}, rendered as the API's JSON text by the database. */
+  async getJson(id: string): Promise<string> {
+    const found = UUID.test(id) ? await new CaseRepository(this.db).findJsonById(id) : undefined;
+    if (found === undefined) throw new NotFoundError('case', id);
+    return found;
+  }
+
+  async list(filters: CaseFilters, page: PageRequest = {}): Promise<Page<Case>> {
+    return this.page(page, (beforeSeq, limit) =>
+      new CaseRepository(this.db)
+        .list(filters, beforeSeq, limit)
+        .then((rows) => rows.map((r) => ({ item: r.value, seq: r.seq }))),
+    );
+  }
+
+  /** {@link list}, each case rendered as the API's JSON text by the database. */
+  async listJson(filters: CaseFilters, page: PageRequest = {}): Promise<Page<string>> {
+    return this.page(page, (beforeSeq, limit) =>
+      new CaseRepository(this.db)
+        .listJson(filters, beforeSeq, limit)
+        .then((rows) => rows.map((r) => ({ item: r.json, seq: r.seq }))),
+    );
+  }
+
+  private async page<T>(
+    page: PageRequest,
+    fetch: (beforeSeq: number | undefined, limit: number) => Promise<Array<{ item: T; seq: number }>>,
+  ): Promise<Page<T>> {
     const limit = pageLimit(page.limit, 50, MAX_PAGE_SIZE);
     const beforeSeq = page.cursor === undefined ? undefined : decodeSeqCursor(CURSOR_KIND, page.cursor);
     // One extra row tells whether another page exists without a count query.
-    const rows = await new CaseRepository(this.db).list(filters, beforeSeq, limit + 1);
+    const rows = await fetch(beforeSeq, limit + 1);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((r) => r.value),
+      items: items.map((r) => r.item),
       nextCursor: rows.length > limit && last ? encodeCursor(CURSOR_KIND, last.seq) : null,
     };
   }

@@ -7,6 +7,9 @@ import { ApiKeyService } from '../api/auth/api-key-service.js';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { Case } from '../cases/case-model.js';
+import { CasePageSchema, CaseSchema } from '../api/schemas/case-schemas.js';
+import { FormatRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { ViolationInput } from '../cases/violation-input.js';
 import { violationMaker } from './support/violation-input.js';
 import { describeEngines, PG_URL } from './support/database-engines.js';
@@ -42,6 +45,10 @@ const violation = violationMaker({
   lastSeen: '2026-03-01T08:04:00Z',
   dwellSeconds: 240,
 });
+
+// The two formats the case schemas use, for Value.Check (Fastify's Ajv knows them; TypeBox does not).
+FormatRegistry.Set('uuid', (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
+FormatRegistry.Set('date-time', (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v));
 
 describeEngines('API on $engine', (kind) => {
   let h: AppHarness;
@@ -188,6 +195,36 @@ describeEngines('API on $engine', (kind) => {
     expect(events.json().items[1]).toMatchObject({ fromStatus: 'candidate', toStatus: 'confirmed' });
     const got = await call('dispatch', { url: `/cases/${c.id}` });
     expect(got.json()).toMatchObject({ id: c.id, status: 'confirmed' });
+  });
+
+  it('lists and details send the JSON the database renders: the documented schema, the case a decision returns', async () => {
+    const sourceId = `cam-doc-${randomUUID().slice(0, 8)}`;
+    const c = await newCase({ sourceId, address: '文三路 "12" 号 \\ 东' });
+    const decided = await call('reviewer', {
+      method: 'POST',
+      url: `/cases/${c.id}/confirm`,
+      payload: { version: 1, description: 'line one\nline "two"' },
+    });
+    expect(decided.statusCode).toBe(200);
+    const detail = await call('reviewer', { url: `/cases/${c.id}` });
+    const list = await call('reviewer', { url: '/cases', query: { source: sourceId } });
+    for (const res of [detail, list]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+    }
+    // The decision's body went through the response schema's serialiser; these did not.
+    expect(detail.json()).toEqual(decided.json());
+    expect(list.json()).toEqual({ items: [decided.json()], nextCursor: null });
+    expect(Value.Check(CaseSchema, detail.json())).toBe(true);
+    expect(Value.Check(CasePageSchema, list.json())).toBe(true);
+    // A page's buffer is used again for the next: bodies must not bleed into each other.
+    const pages = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call('reviewer', { url: '/cases', query: { limit: String(1 + i), source: sourceId } }),
+      ),
+    );
+    for (const p of pages) expect(p.json()).toEqual({ items: [decided.json()], nextCursor: null });
   });
 
   it('the second of two concurrent decisions on one version gets 409', async () => {

@@ -281,6 +281,63 @@ describeEngines('case store on $engine', (kind) => {
     await expect(cases.list({}, { cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(cases.list({}, { limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
   });
+  it('renders in SQL exactly the case JSON the service builds, for every kind of field', async () => {
+    const sourceId = `cam-json-${randomUUID().slice(0, 8)}`;
+    const odd = 'quote " backslash \\ newline \n tab \t bell \u0007 emoji 🚗 杭州 </script>';
+    const full = await cases.upsertFromViolation(
+      violation({
+        sourceId,
+        address: odd,
+        ruleParams: { minDwellSeconds: 180, nested: { list: [1, 2.5, 'x'], flag: true, none: null } },
+        confidence: 0.1 + 0.2,
+        dwellSeconds: 1e-7,
+        // Sub-millisecond input: both renderings must cut it the same way.
+        firstSeen: '2026-03-01T08:00:00.123Z',
+        lastSeen: '2026-03-01T08:04:00.999Z',
+      }),
+    );
+    const bare = await cases.upsertFromViolation(
+      violation({
+        sourceId,
+        type: 'exposed_soil',
+        confidence: 1,
+        zoneId: undefined,
+        location: undefined,
+        address: undefined,
+        gridCell: undefined,
+        model: undefined,
+        ruleParams: {},
+        evidence: [],
+        dwellSeconds: 0,
+      }),
+    );
+    const confirmed = await cases.upsertFromViolation(violation({ sourceId }));
+    await cases.confirm(confirmed.case.id, {
+      expectedVersion: 1,
+      actor: 'reviewer "Li"',
+      type: 'street_vendor',
+      description: odd,
+    });
+    const rejected = await cases.upsertFromViolation(violation({ sourceId, confidence: 0 }));
+    await cases.reject(rejected.case.id, { expectedVersion: 1, actor: 'r', reason: 'other', text: odd });
+    const closed = await cases.upsertFromViolation(violation({ sourceId }));
+    await cases.confirm(closed.case.id, { expectedVersion: 1, actor: 'r' });
+    await cases.markDispatched(closed.case.id, { actor: 'dispatch' });
+    await cases.close(closed.case.id, { actor: 'dispatch', closure: 'overdue', note: 'late' });
+
+    const ids = [full, bare, confirmed, rejected, closed].map((u) => u.case.id);
+    // What a route serialising the service's Case sends, parsed back.
+    const served = async (id: string) => JSON.parse(JSON.stringify(await cases.get(id))) as unknown;
+    for (const id of ids) expect(JSON.parse(await cases.getJson(id))).toEqual(await served(id));
+    const page = await cases.listJson({ sourceId });
+    expect(page.items.map((j) => JSON.parse(j) as unknown)).toEqual(
+      await Promise.all([...ids].reverse().map(served)),
+    );
+    expect((await cases.list({ sourceId })).items.map((c) => c.id)).toEqual([...ids].reverse());
+    await expect(cases.getJson(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(cases.getJson('../etc/passwd')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('pages a closed time window newest first, the window half-open', async () => {
     const sourceId = `cam-week-${randomUUID().slice(0, 8)}`;
     const at = (day: number) => `2026-04-${String(day).padStart(2, '0')}T08:00:00Z`;

@@ -1,6 +1,11 @@
-/** Case listing, details, audit trail and review decisions. */
+/**
+ * Case listing, details, audit trail and review decisions. Lists and details send the JSON the
+ * database rendered (CaseRepository.listJson); the response schemas still document them, and a
+ * test holds that JSON to the schema and to what the decision routes serialise.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CaseService } from '../../cases/case-service.js';
+import type { JsonBodyPool } from '../json-body-pool.js';
 import { actorOf } from '../auth/api-key-service.js';
 import { CASE_DECIDERS, CASE_READERS } from '../auth/roles.js';
 import { describeRoute } from '../plugins/openapi-docs.js';
@@ -15,7 +20,13 @@ import {
 import { AUTHENTICATED_ERRORS, errorResponses, UuidParamsSchema } from '../schemas/common-schemas.js';
 import { filtersFromQuery } from './case-query.js';
 
-export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseService }> = async (app, { cases }) => {
+/** Fastify sends a string or buffer with a JSON content type as it is, skipping the response serialiser. */
+const JSON_TEXT = 'application/json; charset=utf-8';
+
+export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseService; bodies: JsonBodyPool }> = async (
+  app,
+  { cases, bodies },
+) => {
   app.get(
     '/cases',
     {
@@ -26,7 +37,17 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseService }> = asy
         response: { 200: CasePageSchema, ...errorResponses(...AUTHENTICATED_ERRORS) },
       },
     },
-    async (request) => cases.list(filtersFromQuery(request.query), request.query),
+    async (request, reply) => {
+      const page = await cases.listJson(filtersFromQuery(request.query), request.query);
+      const body = bodies.assemble(
+        '{"items":[',
+        page.items,
+        ',',
+        `],"nextCursor":${JSON.stringify(page.nextCursor)}}`,
+      );
+      bodies.releaseAfter(reply.raw, body);
+      return reply.type(JSON_TEXT).send(body as never);
+    },
   );
 
   app.get(
@@ -39,7 +60,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ cases: CaseService }> = asy
         response: { 200: CaseSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 404) },
       },
     },
-    async (request) => cases.get(request.params.id),
+    async (request, reply) => reply.type(JSON_TEXT).send((await cases.getJson(request.params.id)) as never),
   );
 
   app.get(
