@@ -330,6 +330,7 @@ describeEngines('API on $engine', (kind) => {
     };
     expect(await ids({})).toEqual([c.id, b.id, a.id]);
     expect(await ids({ status: 'confirmed' })).toEqual([b.id]);
+    expect(await ids({ type: 'exposed_soil' })).toEqual([c.id]);
     expect(
       await ids({ status: ['candidate', 'confirmed'], type: ['street_vendor', 'bin_overflow'] }),
     ).toEqual([b.id, a.id]);
