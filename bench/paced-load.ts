@@ -6,9 +6,12 @@
  * Why not autocannon's `overallRate`: each of its connections sends as fast as it can until it
  * has made its share of the second, then waits for the next second. 500 req/s there is a burst of
  * 500 requests at the top of every second, and its p99 is the time to drain the burst.
+ * Requests go over keep-alive-connection.ts, which reads responses at half the CPU of node:http
+ * (0.24–0.30 ms against 0.39–0.54 ms per 70 KB case page): CPU the generator takes is taken from
+ * the server it measures.
  */
-import { Agent, request } from 'node:http';
 import { percentile } from './bench-stats.js';
+import { KeepAliveConnection } from './keep-alive-connection.js';
 
 export interface PacedLoadOptions {
   url: string;
@@ -41,8 +44,12 @@ export interface PacedLoadResult {
 
 export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   const base = new URL(o.url);
+  const host = base.hostname;
+  const port = Number(base.port || 80);
   const maxInFlight = o.maxInFlight ?? 256;
-  const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
+  /** Connections waiting for a request; one is opened when none waits (at most maxInFlight busy). */
+  const idle: KeepAliveConnection[] = [];
+  const opened: KeepAliveConnection[] = [];
   const total = Math.round(o.rate * o.seconds);
   const latencies: number[] = [];
   const lags: number[] = [];
@@ -73,23 +80,17 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
     else lags.push(performance.now() - due);
     inFlight++;
     sent++;
-    const req = request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method: 'GET',
-        path: o.path(),
-        headers: o.headers,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => finishOne(due, res.statusCode !== undefined && res.statusCode < 300));
-        res.on('error', () => finishOne(due, false));
-      },
-    );
-    req.on('error', () => finishOne(due, false));
-    req.end();
+    let conn = idle.pop();
+    while (conn && !conn.usable) conn = idle.pop();
+    if (!conn) {
+      conn = new KeepAliveConnection(host, port);
+      opened.push(conn);
+    }
+    const used = conn;
+    used.get(o.path(), o.headers ?? {}, (outcome) => {
+      if (used.usable) idle.push(used);
+      finishOne(due, 'status' in outcome && outcome.status < 300);
+    });
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -111,7 +112,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   else pump();
   await settled;
   const elapsedS = (performance.now() - start) / 1000;
-  agent.destroy();
+  for (const conn of opened) conn.close();
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
     sent,
