@@ -6,6 +6,8 @@
  * - drone: the soil-drone-two-patches scenario (57 s, with its DJI SRT) at 30 fps, upscaled to
  *   3840×2160 with a slow pan so every frame differs.
  * Encoding takes a minute or two each on two cores; names carry a version to bump on changes.
+ * Like test fixtures (test/support/video-fixtures.ts), these inputs are made with the ffmpeg CLI
+ * directly; what the bench measures reaches ffmpeg through repositories/ffmpeg-repository.ts.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
