@@ -14,19 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import { describeEngines, PG_URL } from './support/database-engines.js';
-import { violationMaker } from './support/violation-input.js';
+import { parkedAtBusStop, violationMaker } from './support/violation-input.js';
 
-const violation = violationMaker({
-  type: 'street_vendor',
-  confidence: 0.7,
-  sourceId: 'cam-bodies',
-  zoneId: 'pavement',
-  location: { lat: 30.27, lon: 120.15 },
-  address: '文三路 12 号',
-  firstSeen: '2026-03-01T08:00:00Z',
-  lastSeen: '2026-03-01T08:04:00Z',
-  dwellSeconds: 240,
-});
+const violation = violationMaker({ ...parkedAtBusStop('cam-bodies'), address: '文三路 12 号' });
 
 describeEngines('case pages over HTTP on $engine', (kind) => {
   let h: AppHarness;

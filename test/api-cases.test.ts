@@ -11,7 +11,7 @@ import { CasePageSchema, CaseSchema } from '../api/schemas/case-schemas.js';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ViolationInput } from '../cases/violation-input.js';
-import { violationMaker } from './support/violation-input.js';
+import { parkedAtBusStop, violationMaker } from './support/violation-input.js';
 import { describeEngines, PG_URL } from './support/database-engines.js';
 
 const CAMERA = {
@@ -35,16 +35,7 @@ const CAMERA = {
   rules: { illegal_parking: { minDwellSeconds: 240 } },
 };
 
-const violation = violationMaker({
-  type: 'illegal_parking',
-  confidence: 0.8,
-  sourceId: 'cam-api',
-  zoneId: 'bus-stop',
-  location: { lat: 30.27, lon: 120.15 },
-  firstSeen: '2026-03-01T08:00:00Z',
-  lastSeen: '2026-03-01T08:04:00Z',
-  dwellSeconds: 240,
-});
+const violation = violationMaker(parkedAtBusStop('cam-api'));
 
 // The two formats the case schemas use, for Value.Check (Fastify's Ajv knows them; TypeBox does not).
 FormatRegistry.Set('uuid', (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import type { Role } from '../api/auth/roles.js';
 import type { Case } from '../cases/case-model.js';
-import { violationMaker } from './support/violation-input.js';
+import { parkedAtBusStop, violationMaker } from './support/violation-input.js';
 import { DispatchService } from '../dispatch/dispatch-service.js';
 import { signatureHeader } from '../dispatch/webhook-signature.js';
 import { DispatchRepository } from '../repositories/database-dispatch.js';
@@ -75,12 +75,10 @@ class Receiver {
 }
 
 const violation = violationMaker({
+  ...parkedAtBusStop('cam-dispatch'),
   type: 'street_vendor',
   confidence: 0.9,
-  sourceId: 'cam-dispatch',
   zoneId: 'sidewalk',
-  location: { lat: 30.27, lon: 120.15 },
-  firstSeen: '2026-03-01T08:00:00Z',
   lastSeen: '2026-03-01T08:10:00Z',
   dwellSeconds: 600,
 });

@@ -9,7 +9,7 @@ import { openAppHarness, type AppHarness } from '../api/app-harness.js';
 import { MemoryCaseChangeBus } from '../cases/case-change-bus.js';
 import type { Case } from '../cases/case-model.js';
 import { CaseStream } from '../cases/case-stream.js';
-import { violationMaker } from './support/violation-input.js';
+import { parkedAtBusStop, violationMaker } from './support/violation-input.js';
 import { caseChannel } from '../repositories/database-case-feed.js';
 import { describeEngines, PG_URL } from './support/database-engines.js';
 
@@ -96,16 +96,7 @@ class SseClient {
   }
 }
 
-const violation = violationMaker({
-  type: 'illegal_parking',
-  confidence: 0.8,
-  sourceId: 'cam-events',
-  zoneId: 'bus-stop',
-  location: { lat: 30.27, lon: 120.15 },
-  firstSeen: '2026-03-01T08:00:00Z',
-  lastSeen: '2026-03-01T08:04:00Z',
-  dwellSeconds: 240,
-});
+const violation = violationMaker(parkedAtBusStop('cam-events'));
 
 describeEngines('live case stream on $engine', (kind) => {
   let h: AppHarness;
