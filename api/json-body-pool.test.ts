@@ -64,4 +64,18 @@ describe('JsonBodyPool', () => {
     const reused = [pool.assemble('[', [], ',', ']'), pool.assemble('[', [], ',', ']')];
     expect(reused.filter((r) => r.buffer === a.buffer || r.buffer === b.buffer)).toHaveLength(1);
   });
+
+  it('takes a body back once however often it is handed back', () => {
+    const pool = new JsonBodyPool();
+    const body = pool.assemble('[', ['1'], ',', ']');
+    const res = response();
+    pool.releaseAfter(res, body);
+    pool.releaseAfter(res, body);
+    res.emit('finish');
+    const a = pool.assemble('[', ['2'], ',', ']');
+    const b = pool.assemble('[', ['3'], ',', ']');
+    expect(a.buffer).toBe(body.buffer);
+    expect(b.buffer).not.toBe(a.buffer);
+    expect([a.toString(), b.toString()]).toEqual(['[2]', '[3]']);
+  });
 });

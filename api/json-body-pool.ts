@@ -49,9 +49,9 @@ export class JsonBodyPool {
    * garbage collector frees it instead.
    */
   releaseAfter(response: ServerResponse, body: Buffer): void {
-    if (!this.issued.has(body)) return;
+    // Taken off the issued list now, so a second call for the same body cannot free it twice.
+    if (!this.issued.delete(body)) return;
     response.once('finish', () => {
-      this.issued.delete(body);
       if (this.free.length < this.maxFree) {
         this.free.push(Buffer.from(body.buffer, body.byteOffset, SLAB_BYTES));
       }
