@@ -98,6 +98,8 @@ export interface NullDecodeOptions {
   fps?: number;
   width?: number;
   height?: number;
+  /** Also convert to packed RGB24 as the frame source does (scaled in YUV first), to price that alone. */
+  rgb24?: boolean;
   logger?: MediaLogger;
 }
 
@@ -535,6 +537,7 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
   const scale = scaleFilter(o.width, o.height);
   if (scale) filters.push(scale);
+  if (o.rgb24) filters.push('format=yuv420p', 'format=rgb24');
   const output = ['-an', '-sn', '-dn', '-f', 'null'];
   if (filters.length) output.push('-filter:v', filters.join(','));
   const t0 = performance.now();
