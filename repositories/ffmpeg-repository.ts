@@ -215,6 +215,12 @@ function scaleFilter(width?: number, height?: number): string | undefined {
   return `scale=${width ?? -1}:${height ?? -1}`;
 }
 
+/**
+ * Scaling in YUV and converting to RGB unscaled takes swscale's SIMD fast path; one combined
+ * scale+convert pass is about twice as slow. Shared by the frame source and runNullDecode's rgb24.
+ */
+const TO_RGB24 = ['format=yuv420p', 'format=rgb24'];
+
 function videoFilters(o: RawVideoStreamOptions, startUs: number, endUs: number | undefined): string[] {
   const filters: string[] = [];
   // fps before trim: the sampling grid k/fps is then the same whatever the seek point, so a
@@ -235,9 +241,7 @@ function videoFilters(o: RawVideoStreamOptions, startUs: number, endUs: number |
   }
   const scale = scaleFilter(o.width, o.height);
   if (scale) filters.push(scale);
-  // Scaling in YUV and converting to RGB unscaled takes swscale's SIMD fast path; one combined
-  // scale+convert pass is about twice as slow.
-  filters.push('format=yuv420p', 'format=rgb24', 'showinfo=checksum=0');
+  filters.push(...TO_RGB24, 'showinfo=checksum=0');
   return filters;
 }
 
@@ -537,7 +541,7 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
   const scale = scaleFilter(o.width, o.height);
   if (scale) filters.push(scale);
-  if (o.rgb24) filters.push('format=yuv420p', 'format=rgb24');
+  if (o.rgb24) filters.push(...TO_RGB24);
   const output = ['-an', '-sn', '-dn', '-f', 'null'];
   if (filters.length) output.push('-filter:v', filters.join(','));
   const t0 = performance.now();
