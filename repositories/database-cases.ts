@@ -209,6 +209,10 @@ export interface CaseJson {
 const renderJson = (rowQuery: string): string =>
   `SELECT c.seq, ${CASE_JSON} AS json FROM (${rowQuery}) AS c ORDER BY c.seq DESC`;
 
+/** The rows of the seqs `seqQuery` selects, newest first: a page found from indexes, then read. */
+const rowsOf = (seqQuery: string): string =>
+  `SELECT * FROM cases WHERE seq IN (${seqQuery}) ORDER BY seq DESC`;
+
 /** Newest cases searched for a bounding-box page before the spatial index is used (see listInBox). */
 const BOX_SCAN_ROWS = 2000;
 
@@ -372,10 +376,7 @@ export class CaseRepository {
     const order = window ? 'seq + 0' : 'seq';
     if (!filters.bbox) {
       const page = `SELECT ${window ? 'seq' : '*'} FROM cases ${conditions} ORDER BY ${order} DESC LIMIT $${params.length + 1}`;
-      const res = await this.db.query<T>(
-        select(window ? `SELECT * FROM cases WHERE seq IN (${page}) ORDER BY seq DESC` : page),
-        [...params, limit],
-      );
+      const res = await this.db.query<T>(select(window ? rowsOf(page) : page), [...params, limit]);
       return res.rows;
     }
     return this.listInBox(filters.bbox, conditions, params, order, limit, select);
@@ -403,20 +404,20 @@ export class CaseRepository {
     // Each step finds seqs (from indexes alone where the filters allow, migration 0010) and only
     // then reads the page's rows.
     const recent = await this.db.query<T>(
-      select(`SELECT * FROM cases WHERE seq IN (
-         SELECT seq FROM (SELECT seq, longitude, latitude FROM cases ${conditions}
+      select(
+        rowsOf(`SELECT seq FROM (SELECT seq, longitude, latitude FROM cases ${conditions}
            ORDER BY ${order} DESC LIMIT ${BOX_SCAN_ROWS}) AS newest
-         WHERE ${inBox} ORDER BY seq DESC LIMIT $${n + 5})
-       ORDER BY seq DESC`),
+         WHERE ${inBox} ORDER BY seq DESC LIMIT $${n + 5}`),
+      ),
       [...boxParams, limit],
     );
     if (recent.rows.length < limit) {
       const spatial = `point(longitude, latitude) <@ box(point($${n + 1}, $${n + 3}), point($${n + 2}, $${n + 4}))`;
       const all = await this.db.query<T>(
-        select(`SELECT * FROM cases WHERE seq IN (
-           SELECT seq FROM cases ${conditions ? `${conditions} AND` : 'WHERE'} latitude IS NOT NULL AND ${spatial}
-           ORDER BY seq DESC LIMIT $${n + 5})
-         ORDER BY seq DESC`),
+        select(
+          rowsOf(`SELECT seq FROM cases ${conditions ? `${conditions} AND` : 'WHERE'} latitude IS NOT NULL AND ${spatial}
+           ORDER BY seq DESC LIMIT $${n + 5}`),
+        ),
         [...boxParams, limit],
       );
       return all.rows;
