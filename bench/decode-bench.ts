@@ -71,26 +71,20 @@ async function main(): Promise<void> {
     const info = await probeVideo(path);
     await timeSource(path, info, c);
     await timeNull(path, c);
-    const src: number[] = [];
-    const ref: number[] = [];
-    const rgb: number[] = [];
-    let frames = { source: 0, ffmpeg: 0 };
     const kinds = ['source', 'ffmpeg', 'rgb24'] as const;
+    const fps = { source: [] as number[], ffmpeg: [] as number[], rgb24: [] as number[] };
+    const frames = { source: 0, ffmpeg: 0, rgb24: 0 };
     for (let i = 0; i < rounds; i++) {
       // Each kind goes first, second and third in turn.
       for (let k = 0; k < kinds.length; k++) {
-        const which = kinds[(i + k) % kinds.length];
-        if (which === 'source') {
-          const r = await timeSource(path, info, c);
-          src.push((r.frames / r.ms) * 1000);
-          frames = { ...frames, source: r.frames };
-        } else {
-          const r = await timeNull(path, c, which === 'rgb24');
-          (which === 'rgb24' ? rgb : ref).push((r.frames / r.ms) * 1000);
-          if (which === 'ffmpeg') frames = { ...frames, ffmpeg: r.frames };
-        }
+        const which = kinds[(i + k) % kinds.length]!;
+        const r =
+          which === 'source' ? await timeSource(path, info, c) : await timeNull(path, c, which === 'rgb24');
+        fps[which].push((r.frames / r.ms) * 1000);
+        frames[which] = r.frames;
       }
     }
+    const [src, ref, rgb] = [fps.source, fps.ffmpeg, fps.rgb24];
     const ratio = median(src) / median(ref);
     ratios.push(ratio);
     rows.push([
