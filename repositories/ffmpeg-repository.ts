@@ -61,6 +61,8 @@ export interface RawVideoStreamOptions {
    * rate limit would drop anyway.
    */
   skipFrame?: 'nokey' | 'noref';
+  /** Decoder threads (`-threads` on the input); omitted: ffmpeg's default, frame threads = cores + 1. */
+  decodeThreads?: number;
   logger?: MediaLogger;
 }
 
@@ -100,6 +102,8 @@ export interface NullDecodeOptions {
   height?: number;
   /** Also convert to packed RGB24 as the frame source does (scaled in YUV first), to price that alone. */
   rgb24?: boolean;
+  /** Decoder threads, as the frame source's option; omitted: ffmpeg's default. */
+  decodeThreads?: number;
   logger?: MediaLogger;
 }
 
@@ -210,6 +214,11 @@ function toUs(s: number): number {
   return Math.round(s * 1e6);
 }
 
+/** Before `-i`, `-threads` sets the decoder's thread count. */
+function threadsOption(threads: number | undefined): string[] {
+  return threads === undefined ? [] : ['-threads', String(threads)];
+}
+
 function scaleFilter(width?: number, height?: number): string | undefined {
   if (width === undefined && height === undefined) return undefined;
   return `scale=${width ?? -1}:${height ?? -1}`;
@@ -257,6 +266,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   positive('width', o.width, true);
   positive('height', o.height, true);
   positive('durationS', o.durationS);
+  positive('decodeThreads', o.decodeThreads, true);
   if (o.startS !== undefined && (!Number.isFinite(o.startS) || o.startS < 0)) {
     throw new InvalidInputError(`startS must be a number ≥ 0, got ${o.startS}`);
   }
@@ -271,6 +281,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
     inputOptions.push('-timeout', String(Math.round(o.ioTimeoutMs * 1000)));
   }
   if (o.skipFrame) inputOptions.push('-skip_frame', o.skipFrame);
+  inputOptions.push(...threadsOption(o.decodeThreads));
   if (o.live) {
     // Cameras announce their codec parameters in the SDP, so ffmpeg's default 5 s of probing
     // would only delay the first frame of every (re)connection. Not `nobuffer`: it throws the
@@ -537,6 +548,7 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   positive('fps', o.fps);
   positive('width', o.width, true);
   positive('height', o.height, true);
+  positive('decodeThreads', o.decodeThreads, true);
   const filters: string[] = [];
   if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
   const scale = scaleFilter(o.width, o.height);
@@ -545,7 +557,8 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   const output = ['-an', '-sn', '-dn', '-f', 'null'];
   if (filters.length) output.push('-filter:v', filters.join(','));
   const t0 = performance.now();
-  const { stderr } = await runCollecting(o.input, ['-stats'], output, o.logger ?? silentLogger);
+  const input = ['-stats', ...threadsOption(o.decodeThreads)];
+  const { stderr } = await runCollecting(o.input, input, output, o.logger ?? silentLogger);
   const wallMs = performance.now() - t0;
   let frames = 0;
   for (const line of stderr) {

@@ -3,8 +3,10 @@
  * RGB with exact presentation times, optionally resampled to a fixed rate and scaled inside
  * ffmpeg, and optionally limited to a window so that segments of one file decode in parallel.
  */
+import { availableParallelism } from 'node:os';
 import { InvalidInputError } from '../common/errors.js';
 import { openRawVideoStream, silentLogger, type MediaLogger } from '../repositories/ffmpeg-repository.js';
+import { decodeThreadsFor } from './decode-threads.js';
 import type { FrameSource, VideoFrame } from './frame-types.js';
 import { probeVideo, type MediaInfo } from './probe.js';
 import { readRawFrames } from './raw-frame-reader.js';
@@ -22,6 +24,8 @@ export interface FileFrameSourceOptions {
   durationS?: number;
   /** A probe of the same file, to skip probing again (segments of one file share one). */
   info?: MediaInfo;
+  /** Decoder threads; omitted: decodeThreadsFor the file's frame size and this machine's cores. */
+  decodeThreads?: number;
   logger?: MediaLogger;
 }
 
@@ -57,6 +61,7 @@ export class FileFrameSource implements FrameSource {
       height: o.height,
       startS: o.startS,
       durationS: o.durationS,
+      decodeThreads: this.decodeThreads,
       logger: o.logger ?? silentLogger,
     });
     const fallbackStep = 1 / (o.fps ?? this.info.video.frameRate ?? 30);
@@ -69,6 +74,11 @@ export class FileFrameSource implements FrameSource {
       yield { image: { data: raw.data, width: raw.width, height: raw.height }, ptsS, index: index++ };
     }
     for (const w of this.warnings) (o.logger ?? silentLogger).warn(`${this.path}: ${w}`);
+  }
+
+  /** What the decoder runs with: the option, or the default for this file on this machine. */
+  get decodeThreads(): number {
+    return this.opts.decodeThreads ?? decodeThreadsFor(this.info.video, availableParallelism());
   }
 
   /** The consumer is done with this frame: its pixels may be overwritten by a later frame. */
