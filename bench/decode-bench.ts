@@ -4,7 +4,7 @@
  * file, rate and size. The source recycles each frame once read, as segment analysis does. Rounds
  * interleave the two, alternating which goes first, so machine noise hits both alike; medians are
  * compared. Target: source / ffmpeg ≥ 0.9. A third run per round, ffmpeg converting to RGB24 as the
- * source does (with the source's decoder threads) but delivering nothing, shows what the conversion
+ * source does (with the source's ffmpeg threads) but delivering nothing, shows what the conversion
  * alone leaves of plain decoding. Plain ffmpeg keeps its default thread count, as a user would run it.
  */
 import { existsSync } from 'node:fs';
@@ -60,13 +60,13 @@ async function timeSource(path: string, info: MediaInfo, c: Case): Promise<{ fra
 async function timeNull(
   path: string,
   c: Case,
-  rgb24?: { decodeThreads: number },
+  rgb24?: { threads: number },
 ): Promise<{ frames: number; ms: number }> {
   const r = await runNullDecode({
     input: path,
     fps: c.fps,
     width: c.width,
-    ...(rgb24 ? { rgb24: true, decodeThreads: rgb24.decodeThreads } : {}),
+    ...(rgb24 ? { rgb24: true, threads: rgb24.threads } : {}),
   });
   return { frames: r.frames, ms: r.wallMs };
 }
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     const path = `${SHARED}${c.file}`;
     if (!existsSync(path)) throw new Error(`missing ${path}: the benchmark needs ../shared/media`);
     const info = await probeVideo(path);
-    // Opening starts nothing; it says how many decoder threads the source will use on this file.
-    const { decodeThreads } = await FileFrameSource.open(path, { info });
+    // Opening starts nothing; it says how many ffmpeg threads the source will use on this file.
+    const { threads } = await FileFrameSource.open(path, { info });
     await timeSource(path, info, c);
     await timeNull(path, c);
     const kinds = ['source', 'ffmpeg', 'rgb24'] as const;
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
         const r =
           which === 'source'
             ? await timeSource(path, info, c)
-            : await timeNull(path, c, which === 'rgb24' ? { decodeThreads } : undefined);
+            : await timeNull(path, c, which === 'rgb24' ? { threads } : undefined);
         fps[which].push((r.frames / r.ms) * 1000);
         frames[which] = r.frames;
       }
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     rows.push([
       c.file,
       `${c.fps} fps, ${c.width} px wide`,
-      decodeThreads,
+      threads,
       frames.source === frames.ffmpeg ? frames.source : `${frames.source} vs ${frames.ffmpeg}`,
       median(src).toFixed(0),
       median(ref).toFixed(0),
@@ -143,8 +143,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `\nratio = frame source frames/s ÷ plain ffmpeg frames/s (target ≥ 0.9); lowest ${Math.min(...ratios).toFixed(2)}.` +
-      '\nSource threads: decoder threads the source picks for the file (video/decode-threads.ts: one under 0.4' +
-      '\nmegapixels, else one per core); plain ffmpeg runs its default, one frame thread more than the cores.' +
+      '\nSource threads: decoder and filter threads the source picks for the file (video/ffmpeg-threads.ts: one' +
+      '\nunder 0.4 megapixels, else one per core); plain ffmpeg runs its defaults (frame threads: cores + 1).' +
       '\nThe source converts to RGB24 and moves every pixel into JS (a unix socket read straight into recycled' +
       '\nframe buffers); ffmpeg -f null does neither. "RGB24 alone" is ffmpeg converting as the source does, with' +
       '\nits threads, and delivering nothing: the most the source can reach here before a byte is copied.' +

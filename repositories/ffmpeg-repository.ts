@@ -61,8 +61,11 @@ export interface RawVideoStreamOptions {
    * rate limit would drop anyway.
    */
   skipFrame?: 'nokey' | 'noref';
-  /** Decoder threads (`-threads` on the input); omitted: ffmpeg's default, frame threads = cores + 1. */
-  decodeThreads?: number;
+  /**
+   * Threads for the decoder and for the filters (scaling, RGB conversion); omitted: ffmpeg's
+   * defaults, frame threads = cores + 1 and a filter thread per core.
+   */
+  threads?: number;
   logger?: MediaLogger;
 }
 
@@ -102,8 +105,8 @@ export interface NullDecodeOptions {
   height?: number;
   /** Also convert to packed RGB24 as the frame source does (scaled in YUV first), to price that alone. */
   rgb24?: boolean;
-  /** Decoder threads, as the frame source's option; omitted: ffmpeg's default. */
-  decodeThreads?: number;
+  /** Decoder and filter threads, as the frame source's option; omitted: ffmpeg's defaults. */
+  threads?: number;
   logger?: MediaLogger;
 }
 
@@ -214,9 +217,9 @@ function toUs(s: number): number {
   return Math.round(s * 1e6);
 }
 
-/** Before `-i`, `-threads` sets the decoder's thread count. */
+/** Before `-i`, `-threads` is the decoder's; `-filter_threads` is global (slice threads per filter). */
 function threadsOption(threads: number | undefined): string[] {
-  return threads === undefined ? [] : ['-threads', String(threads)];
+  return threads === undefined ? [] : ['-threads', String(threads), '-filter_threads', String(threads)];
 }
 
 function scaleFilter(width?: number, height?: number): string | undefined {
@@ -266,7 +269,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   positive('width', o.width, true);
   positive('height', o.height, true);
   positive('durationS', o.durationS);
-  positive('decodeThreads', o.decodeThreads, true);
+  positive('threads', o.threads, true);
   if (o.startS !== undefined && (!Number.isFinite(o.startS) || o.startS < 0)) {
     throw new InvalidInputError(`startS must be a number ≥ 0, got ${o.startS}`);
   }
@@ -281,7 +284,7 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
     inputOptions.push('-timeout', String(Math.round(o.ioTimeoutMs * 1000)));
   }
   if (o.skipFrame) inputOptions.push('-skip_frame', o.skipFrame);
-  inputOptions.push(...threadsOption(o.decodeThreads));
+  inputOptions.push(...threadsOption(o.threads));
   if (o.live) {
     // Cameras announce their codec parameters in the SDP, so ffmpeg's default 5 s of probing
     // would only delay the first frame of every (re)connection. Not `nobuffer`: it throws the
@@ -548,7 +551,7 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   positive('fps', o.fps);
   positive('width', o.width, true);
   positive('height', o.height, true);
-  positive('decodeThreads', o.decodeThreads, true);
+  positive('threads', o.threads, true);
   const filters: string[] = [];
   if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
   const scale = scaleFilter(o.width, o.height);
@@ -557,7 +560,7 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   const output = ['-an', '-sn', '-dn', '-f', 'null'];
   if (filters.length) output.push('-filter:v', filters.join(','));
   const t0 = performance.now();
-  const input = ['-stats', ...threadsOption(o.decodeThreads)];
+  const input = ['-stats', ...threadsOption(o.threads)];
   const { stderr } = await runCollecting(o.input, input, output, o.logger ?? silentLogger);
   const wallMs = performance.now() - t0;
   let frames = 0;

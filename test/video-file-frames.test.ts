@@ -92,12 +92,12 @@ describe('file frame source on the shared videos', () => {
   it('decodes the same pixels and timestamps with one decoder thread as with several', async () => {
     const path = sharedAsset('media/street_night.mp4');
     const digest = (d: Uint8Array) => createHash('sha1').update(d).digest('hex');
-    const decode = async (decodeThreads: number) => {
+    const decode = async (threads: number) => {
       const commands: string[] = [];
       const logger = { debug: (m: string) => commands.push(m), warn: () => {} };
-      const { frames, source } = await collect(path, { fps: 5, width: 160, decodeThreads, logger });
-      expect(source.decodeThreads).toBe(decodeThreads);
-      expect(commands.find((m) => m.startsWith('ffmpeg started'))).toContain(` -threads ${decodeThreads} `);
+      const { frames, source } = await collect(path, { fps: 5, width: 160, threads, logger });
+      expect(source.threads).toBe(threads);
+      expect(commands.find((m) => m.startsWith('ffmpeg started'))).toContain(` -threads ${threads} `);
       return frames.map((f) => `${f.ptsS} ${digest(f.image.data)}`);
     };
     const one = await decode(1);
@@ -203,9 +203,9 @@ describe('file frame source on generated containers and codecs', () => {
     await expect(async () => {
       for await (const _ of source) break;
     }).rejects.toThrow(/fps must be a positive number/);
-    const threads = await FileFrameSource.open(sharedAsset('media/street_night.mp4'), { decodeThreads: 1.5 });
+    const threads = await FileFrameSource.open(sharedAsset('media/street_night.mp4'), { threads: 1.5 });
     await expect(async () => {
       for await (const _ of threads) break;
-    }).rejects.toThrow(/decodeThreads must be a positive integer/);
+    }).rejects.toThrow(/threads must be a positive integer/);
   });
 });

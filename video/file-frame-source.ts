@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidInputError } from '../common/errors.js';
 import { openRawVideoStream, silentLogger, type MediaLogger } from '../repositories/ffmpeg-repository.js';
-import { decodeThreadsFor } from './decode-threads.js';
+import { ffmpegThreadsFor } from './ffmpeg-threads.js';
 import type { FrameSource, VideoFrame } from './frame-types.js';
 import { probeVideo, type MediaInfo } from './probe.js';
 import { readRawFrames } from './raw-frame-reader.js';
@@ -24,8 +24,8 @@ export interface FileFrameSourceOptions {
   durationS?: number;
   /** A probe of the same file, to skip probing again (segments of one file share one). */
   info?: MediaInfo;
-  /** Decoder threads; omitted: decodeThreadsFor the file's frame size and this machine's cores. */
-  decodeThreads?: number;
+  /** ffmpeg's decoder and filter threads; omitted: ffmpegThreadsFor the file's frame size and this machine's cores. */
+  threads?: number;
   logger?: MediaLogger;
 }
 
@@ -61,7 +61,7 @@ export class FileFrameSource implements FrameSource {
       height: o.height,
       startS: o.startS,
       durationS: o.durationS,
-      decodeThreads: this.decodeThreads,
+      threads: this.threads,
       logger: o.logger ?? silentLogger,
     });
     const fallbackStep = 1 / (o.fps ?? this.info.video.frameRate ?? 30);
@@ -77,8 +77,8 @@ export class FileFrameSource implements FrameSource {
   }
 
   /** What the decoder runs with: the option, or the default for this file on this machine. */
-  get decodeThreads(): number {
-    return this.opts.decodeThreads ?? decodeThreadsFor(this.info.video, availableParallelism());
+  get threads(): number {
+    return this.opts.threads ?? ffmpegThreadsFor(this.info.video, availableParallelism());
   }
 
   /** The consumer is done with this frame: its pixels may be overwritten by a later frame. */
