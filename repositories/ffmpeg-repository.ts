@@ -103,8 +103,12 @@ export interface NullDecodeOptions {
   fps?: number;
   width?: number;
   height?: number;
-  /** Also convert to packed RGB24 as the frame source does (scaled in YUV first), to price that alone. */
-  rgb24?: boolean;
+  /**
+   * Run the frame source's own ffmpeg command instead (conversion to packed RGB24, showinfo, raw
+   * frames through the fifo muxer) with /dev/null for its socket: the most any reader of ffmpeg's
+   * frames could reach, since it costs ffmpeg nothing to hand them over.
+   */
+  asFrameSource?: boolean;
   /** Decoder and filter threads, as the frame source's option; omitted: ffmpeg's defaults. */
   threads?: number;
   logger?: MediaLogger;
@@ -229,7 +233,7 @@ function scaleFilter(width?: number, height?: number): string | undefined {
 
 /**
  * Scaling in YUV and converting to RGB unscaled takes swscale's SIMD fast path; one combined
- * scale+convert pass is about twice as slow. Shared by the frame source and runNullDecode's rgb24.
+ * scale+convert pass is about twice as slow.
  */
 const TO_RGB24 = ['format=yuv420p', 'format=rgb24'];
 
@@ -260,10 +264,13 @@ function videoFilters(o: RawVideoStreamOptions, startUs: number, endUs: number |
 const SHOWINFO = /Parsed_showinfo_\d+ @ .*?\bn:\s*\d+\s+pts:\s*(-?\d+|NOPTS)\b.*?\bs:(\d+)x(\d+)/;
 
 /**
- * Starts ffmpeg decoding `input` to packed rgb24 frames, written to a unix socket it listens on
- * (see raw-frame-socket.ts); frame sizes and pts come from showinfo on stderr.
+ * ffmpeg's arguments for a raw rgb24 stream: input options, and output options ending in the
+ * fifo muxer whose inner rawvideo muxer gets `formatOpts` (the socket's listen=1, say).
  */
-export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
+function rawVideoArgs(o: RawVideoStreamOptions): {
+  inputOptions: string[];
+  outputOptions(formatOpts: string): string[];
+} {
   positive('fps', o.fps);
   positive('maxFps', o.maxFps);
   positive('width', o.width, true);
@@ -273,7 +280,6 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
   if (o.startS !== undefined && (!Number.isFinite(o.startS) || o.startS < 0)) {
     throw new InvalidInputError(`startS must be a number ≥ 0, got ${o.startS}`);
   }
-  const logger = o.logger ?? silentLogger;
   const startUs = toUs(o.startS ?? 0);
   const endUs = o.durationS === undefined ? undefined : toUs((o.startS ?? 0) + o.durationS);
   const isRtsp = /^rtsps?:\/\//i.test(o.input);
@@ -298,7 +304,46 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
     if (seekUs > 0) inputOptions.push('-ss', secondsArg(seekUs));
     inputOptions.push('-noaccurate_seek', '-copyts', '-start_at_zero');
   }
+  const outputOptions = (formatOpts: string) => [
+    '-map',
+    o.streamIndex === undefined ? '0:v:0' : `0:${o.streamIndex}`,
+    '-an',
+    '-sn',
+    '-dn',
+    '-filter:v',
+    videoFilters(o, startUs, endUs).join(','),
+    // The rawvideo muxer would otherwise get constant-rate sync, which duplicates and drops
+    // frames behind showinfo's back and breaks the frame/timestamp pairing.
+    '-fps_mode',
+    'passthrough',
+    '-c:v',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    // ffmpeg 5.1 writes from its one main thread, so every frame-sized write into the socket
+    // would stall decoding until the reader had drained it. The fifo muxer writes from a thread
+    // of its own, two frames behind at most (bench:decode at 1 and 2 frames/s: 0.82–0.83 →
+    // 0.84–0.91; at every frame of street_night.mp4 0.59 → 0.71–0.75). direct: one write per
+    // frame, not per 32 KB.
+    '-f',
+    'fifo',
+    '-fifo_format',
+    'rawvideo',
+    '-queue_size',
+    '2',
+    '-format_opts',
+    formatOpts,
+  ];
+  return { inputOptions, outputOptions };
+}
 
+/**
+ * Starts ffmpeg decoding `input` to packed rgb24 frames, written to a unix socket it listens on
+ * (see raw-frame-socket.ts); frame sizes and pts come from showinfo on stderr.
+ */
+export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
+  const { inputOptions, outputOptions } = rawVideoArgs(o);
+  const logger = o.logger ?? silentLogger;
   const assembler = new RawFrameAssembler();
   let wake: (() => void) | undefined;
   const changed = () => {
@@ -325,36 +370,8 @@ export function openRawVideoStream(o: RawVideoStreamOptions): RawVideoStream {
     .input(ffmpegInput(o.input))
     .inputOptions(inputOptions)
     .output(`unix:${socket.path}`)
-    .outputOptions([
-      '-map',
-      o.streamIndex === undefined ? '0:v:0' : `0:${o.streamIndex}`,
-      '-an',
-      '-sn',
-      '-dn',
-      '-filter:v',
-      videoFilters(o, startUs, endUs).join(','),
-      // The rawvideo muxer would otherwise get constant-rate sync, which duplicates and drops
-      // frames behind showinfo's back and breaks the frame/timestamp pairing.
-      '-fps_mode',
-      'passthrough',
-      '-c:v',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      // ffmpeg 5.1 writes from its one main thread, so every frame-sized write into the socket
-      // would stall decoding until the reader had drained it. The fifo muxer writes from a thread
-      // of its own, two frames behind at most (bench:decode at 1 and 2 frames/s: 0.82–0.83 →
-      // 0.84–0.91; at every frame of street_night.mp4 0.59 → 0.71–0.75). listen: ffmpeg is
-      // the socket's server (see raw-frame-socket.ts); direct: one write per frame, not per 32 KB.
-      '-f',
-      'fifo',
-      '-fifo_format',
-      'rawvideo',
-      '-queue_size',
-      '2',
-      '-format_opts',
-      'listen=1:avioflags=direct',
-    ]);
+    // listen: ffmpeg is the socket's server (see raw-frame-socket.ts).
+    .outputOptions(outputOptions('listen=1:avioflags=direct'));
 
   command.on('start', (line: string) => {
     started = true;
@@ -493,6 +510,7 @@ function runCollecting(
   inputOptions: string[],
   outputOptions: string[],
   logger: MediaLogger,
+  opts: { target?: string; onStderr?: (line: string) => void } = {},
 ): Promise<{ stdout: Buffer; stderr: string[] }> {
   return new Promise((resolve, reject) => {
     const out = new PassThrough({ emitClose: false });
@@ -509,6 +527,7 @@ function runCollecting(
       logger.debug(`ffmpeg started: ${redactInput(line)}`);
     });
     command.on('stderr', (line: string) => {
+      opts.onStderr?.(line);
       stderr.push(line);
       if (stderr.length > 500) stderr.shift();
     });
@@ -523,7 +542,12 @@ function runCollecting(
         : `cannot run ffmpeg: ${errorMessage(err)}`;
       reject(new MediaError(describeFailure(input, stderr, fallback), { cause: err }));
     });
-    command.pipe(out, { end: true });
+    if (opts.target === undefined) {
+      command.pipe(out, { end: true });
+    } else {
+      out.end();
+      command.output(opts.target).run();
+    }
   });
 }
 
@@ -548,6 +572,17 @@ export async function extractSubtitleTrack(
  * reference the frame source is benchmarked against.
  */
 export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeResult> {
+  const logger = o.logger ?? silentLogger;
+  if (o.asFrameSource) {
+    const { inputOptions, outputOptions } = rawVideoArgs(o);
+    let frames = 0;
+    const t0 = performance.now();
+    await runCollecting(o.input, inputOptions, outputOptions('avioflags=direct'), logger, {
+      target: 'file:/dev/null',
+      onStderr: (line) => void (SHOWINFO.test(line) && frames++),
+    });
+    return { frames, wallMs: performance.now() - t0 };
+  }
   positive('fps', o.fps);
   positive('width', o.width, true);
   positive('height', o.height, true);
@@ -556,12 +591,11 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
   if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
   const scale = scaleFilter(o.width, o.height);
   if (scale) filters.push(scale);
-  if (o.rgb24) filters.push(...TO_RGB24);
   const output = ['-an', '-sn', '-dn', '-f', 'null'];
   if (filters.length) output.push('-filter:v', filters.join(','));
   const t0 = performance.now();
   const input = ['-stats', ...threadsOption(o.threads)];
-  const { stderr } = await runCollecting(o.input, input, output, o.logger ?? silentLogger);
+  const { stderr } = await runCollecting(o.input, input, output, logger);
   const wallMs = performance.now() - t0;
   let frames = 0;
   for (const line of stderr) {

@@ -3,7 +3,7 @@ import { readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError } from '../common/errors.js';
-import { openRawVideoStream } from '../repositories/ffmpeg-repository.js';
+import { openRawVideoStream, runNullDecode } from '../repositories/ffmpeg-repository.js';
 import { FileFrameSource } from '../video/file-frame-source.js';
 import type { VideoFrame } from '../video/frame-types.js';
 import { sharedAsset } from './support/shared-assets.js';
@@ -103,6 +103,20 @@ describe('file frame source on the shared videos', () => {
     const one = await decode(1);
     expect(one).toHaveLength(72);
     expect(await decode(3)).toEqual(one);
+  });
+
+  it("the bench's ceiling runs the source's own ffmpeg command into /dev/null: same frames", async () => {
+    const path = sharedAsset('media/street_night.mp4');
+    const { frames, source } = await collect(path, { fps: 2, width: 96 });
+    const ceiling = await runNullDecode({
+      input: path,
+      fps: 2,
+      width: 96,
+      threads: source.threads,
+      asFrameSource: true,
+    });
+    expect(ceiling.frames).toBe(frames.length);
+    expect(ceiling.frames).toBe(29);
   });
 
   it('stops ffmpeg when the consumer breaks out early', async () => {
