@@ -569,7 +569,8 @@ export async function extractSubtitleTrack(
 
 /**
  * Plain `ffmpeg -i … -vf fps=…,scale=… -f null -` (audio off), timed from spawn to exit; the
- * reference the frame source is benchmarked against.
+ * reference the frame source is benchmarked against. With asFrameSource, the source's own command
+ * into /dev/null: the ceiling for reading its frames.
  */
 export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeResult> {
   const logger = o.logger ?? silentLogger;
@@ -579,7 +580,9 @@ export async function runNullDecode(o: NullDecodeOptions): Promise<NullDecodeRes
     const t0 = performance.now();
     await runCollecting(o.input, inputOptions, outputOptions('avioflags=direct'), logger, {
       target: 'file:/dev/null',
-      onStderr: (line) => void (SHOWINFO.test(line) && frames++),
+      onStderr: (line) => {
+        if (SHOWINFO.test(line)) frames++;
+      },
     });
     return { frames, wallMs: performance.now() - t0 };
   }
