@@ -25,7 +25,7 @@
  */
 
 /** Below this many coded pixels per frame, one thread. */
-export const SINGLE_THREAD_MAX_PIXELS = 400_000;
+const SINGLE_THREAD_MAX_PIXELS = 400_000;
 
 /** ffmpeg's H.264/HEVC decoders use at most 16 frame threads. */
 const MAX_THREADS = 16;

@@ -76,7 +76,7 @@ export class FileFrameSource implements FrameSource {
     for (const w of this.warnings) (o.logger ?? silentLogger).warn(`${this.path}: ${w}`);
   }
 
-  /** What the decoder runs with: the option, or the default for this file on this machine. */
+  /** ffmpeg's decoder and filter threads: the option, or the default for this file on this machine. */
   get threads(): number {
     return this.opts.threads ?? ffmpegThreadsFor(this.info.video, availableParallelism());
   }
